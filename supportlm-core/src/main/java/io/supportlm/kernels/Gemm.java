@@ -1,0 +1,307 @@
+package io.supportlm.kernels;
+
+import io.supportlm.tensor.DType;
+import io.supportlm.tensor.Floats;
+import io.supportlm.tensor.Parallel;
+import io.supportlm.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * General matrix multiply {@code C[M,N] += A[M,K] · B[K,N]}, the engine's one dense product.
+ *
+ * <p>The structure is BLIS's (Van Zee and van de Geijn, "BLIS: A Framework for Rapidly
+ * Instantiating BLAS Functionality", 2015): B is packed into panels of {@link #NR} columns, A into
+ * panels of {@link #MR} rows, and a register-blocked micro-kernel computes an MR×NR tile of C with
+ * {@code 2·MR} vector accumulators, broadcasting one A element against two vectors of B per step.
+ * Packing is where layout and storage type are resolved: A may be read transposed, and B may be a
+ * transposed weight matrix stored in f32, bf16 or f16 (widened to f32 while packing), so the
+ * micro-kernel only ever sees contiguous f32.
+ *
+ * <p>Threads own disjoint column (or row) ranges of C and sum over K in a fixed order, so results
+ * are bit-identical for a given thread count.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.LANES;
+    /** Rows of A per micro-kernel call. */
+    static final int MR = 6;
+    /** Columns of B per micro-kernel call: two vectors. */
+    static final int NR = 2 * L;
+    /** Depth of one packed panel: the B micro-panel (KC·NR floats) stays in L1. */
+    static final int KC = 256;
+    /** Rows of A packed at once (a multiple of MR): the packed block stays in L2. */
+    static final int MC = 16 * MR;
+    /** Columns of B packed at once (a multiple of NR). */
+    static final int NC = 64 * NR;
+
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * A strided view of an f32 matrix: element (i, k) is {@code data[offset + i·rowStride + k·colStride]}.
+     * A row-major matrix has {@code colStride = 1}; its transpose swaps the strides.
+     */
+    public record Strided(float[] data, int offset, int rowStride, int colStride) {
+        public static Strided rowMajor(float[] data, int offset, int cols) {
+            return new Strided(data, offset, cols, 1);
+        }
+
+        public static Strided transposed(float[] data, int offset, int cols) {
+            return new Strided(data, offset, 1, cols);
+        }
+    }
+
+    /**
+     * The B operand: a row-major matrix in a {@link Tensor} (any float dtype, heap or mapped), read
+     * either as stored ({@code B[k][j] = t[offset + k·ld + j]}) or transposed
+     * ({@code B[k][j] = t[offset + j·ld + k]}, a Hugging Face weight {@code [out, in]} used as {@code Wᵀ}).
+     */
+    public record Operand(Tensor tensor, long offset, int ld, boolean transposed) {
+        public static Operand of(Tensor t, boolean transposed) {
+            return new Operand(t, 0, t.dim(-1), transposed);
+        }
+
+        /** The same tensor read from element {@code offset} with leading dimension {@code ld}. */
+        public Operand withOffset(long offset, int ld) {
+            return new Operand(tensor, offset, ld, transposed);
+        }
+    }
+
+    /** Per-thread packing buffers, grown on demand and reused (no allocation on the hot path). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
+            new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+
+    /**
+     * {@code C[M,N] += A[M,K] · B[K,N]} where C is row-major with leading dimension {@code ldc}.
+     */
+    public static void multiplyAdd(int M, int N, int K, Strided a, Operand b, float[] c, int cOff, int ldc) {
+        if (M == 0 || N == 0 || K == 0) {
+            return;
+        }
+        if (!Simd.ENABLED) {
+            multiplyAddScalar(M, N, K, a, b, c, cOff, ldc);
+            return;
+        }
+        // Split the larger side of C between threads, in whole micro-tiles.
+        int rowTiles = (M + MR - 1) / MR;
+        int colTiles = (N + NR - 1) / NR;
+        if (colTiles >= rowTiles || colTiles >= 2 * Parallel.threads()) {
+            Parallel.forRange(colTiles, (t0, t1) -> {
+                int j0 = t0 * NR;
+                int j1 = Math.min(N, t1 * NR);
+                blocked(0, M, j0, j1, K, a, b, c, cOff, ldc);
+            });
+        } else {
+            Parallel.forRange(rowTiles, (t0, t1) -> {
+                int i0 = t0 * MR;
+                int i1 = Math.min(M, t1 * MR);
+                blocked(i0, i1, 0, N, K, a, b, c, cOff, ldc);
+            });
+        }
+    }
+
+    /** The single-thread blocked product for rows [i0, i1) and columns [j0, j1) of C. */
+    private static void blocked(int i0, int i1, int j0, int j1, int K, Strided a, Operand b, float[] c, int cOff, int ldc) {
+        float[][] scratch = SCRATCH.get();
+        float[] packedA = scratch[0];
+        float[] packedB = scratch[1];
+        float[] tile = scratch[2];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < K; pc += KC) {
+                int kc = Math.min(KC, K - pc);
+                packB(b, pc, kc, jc, nc, packedB);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(a, ic, mc, pc, kc, packedA);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bOff = (jr / NR) * kc * NR;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int aOff = (ir / MR) * kc * MR;
+                            int cTile = cOff + (ic + ir) * ldc + jc + jr;
+                            kernel(kc, packedA, aOff, packedB, bOff, tile);
+                            addTile(tile, mr, nr, c, cTile, ldc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel: {@code C[0..MR, 0..NR] += Apanel · Bpanel} over depth kc. Apanel holds MR
+     * values per k, Bpanel NR values per k. Twelve accumulators live in registers throughout.
+     */
+    private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        int ai = aOff;
+        int bi = bOff;
+        for (int k = 0; k < kc; k++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bi + L);
+            FloatVector a = FloatVector.broadcast(F, ap[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        // Spill the accumulators to the tile buffer; adding them to C is a separate small method,
+        // since inlining the loads and adds here pushes C2 past its node budget and boxes vectors.
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+    }
+
+    /** {@code C[0..mr, 0..nr] += tile}: the full-tile case vectorized, edges element by element. */
+    private static void addTile(float[] tile, int mr, int nr, float[] c, int cOff, int ldc) {
+        if (nr == NR) {
+            for (int r = 0; r < mr; r++) {
+                int o = cOff + r * ldc;
+                FloatVector.fromArray(F, c, o).add(FloatVector.fromArray(F, tile, r * NR)).intoArray(c, o);
+                FloatVector.fromArray(F, c, o + L).add(FloatVector.fromArray(F, tile, r * NR + L)).intoArray(c, o + L);
+            }
+            return;
+        }
+        for (int r = 0; r < mr; r++) {
+            for (int q = 0; q < nr; q++) {
+                c[cOff + r * ldc + q] += tile[r * NR + q];
+            }
+        }
+    }
+
+    /** Packs rows [i0, i0+mc) × depth [k0, k0+kc) of A into MR-row panels, zero-padding the last. */
+    private static void packA(Strided a, int i0, int mc, int k0, int kc, float[] dst) {
+        float[] src = a.data();
+        int rs = a.rowStride();
+        int cs = a.colStride();
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = (ir / MR) * kc * MR;
+            for (int r = 0; r < MR; r++) {
+                int d = base + r;
+                if (r >= mr) {
+                    for (int k = 0; k < kc; k++, d += MR) {
+                        dst[d] = 0f;
+                    }
+                    continue;
+                }
+                int s = a.offset() + (i0 + ir + r) * rs + k0 * cs;
+                for (int k = 0; k < kc; k++, d += MR, s += cs) {
+                    dst[d] = src[s];
+                }
+            }
+        }
+    }
+
+    /** Packs depth [k0, k0+kc) × columns [j0, j0+nc) of B into NR-column panels, zero-padding the last. */
+    private static void packB(Operand b, int k0, int kc, int j0, int nc, float[] dst) {
+        Tensor t = b.tensor();
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int base = (jr / NR) * kc * NR;
+            if (nr < NR) {
+                java.util.Arrays.fill(dst, base, base + kc * NR, 0f);
+            }
+            if (b.transposed()) {
+                // B[k][j] = t[j·ld + k]: each column of B is a contiguous row of the weight.
+                for (int q = 0; q < nr; q++) {
+                    long s = b.offset() + (long) (j0 + jr + q) * b.ld() + k0;
+                    readInto(t, s, kc, dst, base + q, NR);
+                }
+            } else {
+                for (int k = 0; k < kc; k++) {
+                    long s = b.offset() + (long) (k0 + k) * b.ld() + j0 + jr;
+                    readInto(t, s, nr, dst, base + k * NR, 1);
+                }
+            }
+        }
+    }
+
+    /** Reads n elements of t from flat index s, widened to f32, into dst at d, d+step, d+2·step, … */
+    private static void readInto(Tensor t, long s, int n, float[] dst, int d, int step) {
+        if (t.isHeapF32()) {
+            float[] src = t.array();
+            int si = (int) s;
+            if (step == 1) {
+                System.arraycopy(src, si, dst, d, n);
+            } else {
+                for (int i = 0; i < n; i++, d += step) {
+                    dst[d] = src[si + i];
+                }
+            }
+            return;
+        }
+        MemorySegment seg = t.segment();
+        DType dtype = t.dtype();
+        long byteOff = s * dtype.byteSize();
+        switch (dtype) {
+            case F32 -> {
+                for (int i = 0; i < n; i++, d += step, byteOff += 4) {
+                    dst[d] = seg.get(F32_LE, byteOff);
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++, d += step, byteOff += 2) {
+                    dst[d] = Floats.bf16ToFloat(seg.get(I16_LE, byteOff));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++, d += step, byteOff += 2) {
+                    dst[d] = Floats.f16ToFloat(seg.get(I16_LE, byteOff));
+                }
+            }
+            default -> throw new IllegalArgumentException("matrix operand must be F32, BF16 or F16, not " + dtype);
+        }
+    }
+
+    /** The reference: a plain triple loop, summing in the same K order as nothing in particular. */
+    public static void multiplyAddScalar(int M, int N, int K, Strided a, Operand b, float[] c, int cOff, int ldc) {
+        Tensor t = b.tensor();
+        for (int i = 0; i < M; i++) {
+            for (int j = 0; j < N; j++) {
+                float sum = 0f;
+                for (int k = 0; k < K; k++) {
+                    float av = a.data()[a.offset() + i * a.rowStride() + k * a.colStride()];
+                    long bi = b.transposed() ? b.offset() + (long) j * b.ld() + k : b.offset() + (long) k * b.ld() + j;
+                    sum += av * t.getFloat(bi);
+                }
+                c[cOff + i * ldc + j] += sum;
+            }
+        }
+    }
+}

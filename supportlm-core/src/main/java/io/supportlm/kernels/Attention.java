@@ -225,34 +225,30 @@ public final class Attention {
                         scoresTransposed(p, pr, q, qi, kt, T, HS, lo, hi);
                         scoresTransposed(ds, pr, dOut, gi, vt, T, HS, lo, hi); // dp[i, j] = dO_i · v_j
                         float dI = dot(dOut, gi, out, outOff + headOff + i * rowStride, HS);
-                        for (int j = lo; j < hi; j++) {
-                            float s = scoreFromDot(p[pr + j], opt);
-                            if (keyMask != null && keyMask[mBase + j] == 0) {
-                                p[pr + j] = 0f;
-                                ds[pr + j] = 0f;
-                                continue;
+                        scoreGradientRow(p, ds, pr, lo, hi, rowLse, dI, opt);
+                        if (keyMask != null) {
+                            for (int j = lo; j < hi; j++) {
+                                if (keyMask[mBase + j] == 0) {
+                                    p[pr + j] = 0f;
+                                    ds[pr + j] = 0f;
+                                }
                             }
-                            float pij = (float) Math.exp(s - rowLse);
-                            float g = pij * (ds[pr + j] - dI) * opt.scale();
-                            if (opt.softcap() > 0) {
-                                float t = s / opt.softcap();
-                                g *= 1 - t * t;
-                            }
-                            p[pr + j] = pij;
-                            ds[pr + j] = g;
                         }
                         // dq_i += Σ_j ds[i, j] k_j
                         mixRows(dq, dqOff + headOff + i * rowStride, true, ds, pr, 1, lo, hi, k, kBase, kvStride, HS);
                     }
+                    // columns become rows, so the dk/dv sums below read their weights contiguously
+                    transposeSquare(p, T);
+                    transposeSquare(ds, T);
                     for (int j = 0; j < T; j++) {
                         int lo = opt.queryFrom(j);
                         int hi = opt.queryTo(j, T);
                         if (lo >= hi) {
                             continue;
                         }
-                        // dv_j += Σ_i p[i, j] dO_i;  dk_j += Σ_i ds[i, j] q_i   (column j, stride T)
-                        mixRowsColumn(dv, dvBase + j * kvStride, p, j, T, lo, hi, dOut, dOutOff + headOff, rowStride, HS);
-                        mixRowsColumn(dk, dkBase + j * kvStride, ds, j, T, lo, hi, q, qOff + headOff, rowStride, HS);
+                        // dv_j += Σ_i p[i, j] dO_i;  dk_j += Σ_i ds[i, j] q_i
+                        mixRows(dv, dvBase + j * kvStride, true, p, j * T, 1, lo, hi, dOut, dOutOff + headOff, rowStride, HS);
+                        mixRows(dk, dkBase + j * kvStride, true, ds, j * T, 1, lo, hi, q, qOff + headOff, rowStride, HS);
                     }
                 }
             }
@@ -592,10 +588,22 @@ public final class Attention {
             VectorMask<Float> m = Simd.F.indexInRange(d, HS);
             FloatVector acc = accumulate ? FloatVector.fromArray(Simd.F, dst, di + d, m) : FloatVector.zero(Simd.F);
             if (m.allTrue()) {
-                for (int j = lo; j < hi; j++) {
+                // four independent chains: one chain would wait on each FMA's latency
+                FloatVector a1 = FloatVector.zero(Simd.F), a2 = a1, a3 = a1;
+                int j = lo;
+                for (; j + 4 <= hi; j += 4) {
+                    int s0 = base + j * stride + d;
+                    int w0 = wOff + j * wStride;
+                    acc = FloatVector.fromArray(Simd.F, src, s0).fma(FloatVector.broadcast(Simd.F, w[w0]), acc);
+                    a1 = FloatVector.fromArray(Simd.F, src, s0 + stride).fma(FloatVector.broadcast(Simd.F, w[w0 + wStride]), a1);
+                    a2 = FloatVector.fromArray(Simd.F, src, s0 + 2 * stride).fma(FloatVector.broadcast(Simd.F, w[w0 + 2 * wStride]), a2);
+                    a3 = FloatVector.fromArray(Simd.F, src, s0 + 3 * stride).fma(FloatVector.broadcast(Simd.F, w[w0 + 3 * wStride]), a3);
+                }
+                for (; j < hi; j++) {
                     float wj = w[wOff + j * wStride];
                     acc = FloatVector.fromArray(Simd.F, src, base + j * stride + d).fma(FloatVector.broadcast(Simd.F, wj), acc);
                 }
+                acc = acc.add(a1).add(a2.add(a3));
             } else {
                 for (int j = lo; j < hi; j++) {
                     float wj = w[wOff + j * wStride];
@@ -606,10 +614,49 @@ public final class Attention {
         }
     }
 
-    /** dst[di, +HS) += Σ_{i in [lo, hi)} w[i·T + j] · src[base + i·stride, +HS): column j of a (T, T) matrix. */
-    private static void mixRowsColumn(float[] dst, int di, float[] w, int j, int T, int lo, int hi,
-                                      float[] src, int base, int stride, int HS) {
-        mixRows(dst, di, true, w, j, T, lo, hi, src, base, stride, HS);
+    /**
+     * On entry p[pr + j] holds q_i · k_j and ds[pr + j] holds dO_i · v_j; on exit p holds the
+     * probability p[i, j] = exp(s − lse) and ds the gradient with respect to q_i · k_j:
+     * p · (dp − D_i) · scale · (1 − (s/cap)²).
+     */
+    private static void scoreGradientRow(float[] p, float[] ds, int pr, int lo, int hi, float rowLse, float dI, Options opt) {
+        float cap = opt.softcap();
+        FloatVector scale = FloatVector.broadcast(Simd.F, opt.scale());
+        FloatVector lseV = FloatVector.broadcast(Simd.F, rowLse);
+        FloatVector dIV = FloatVector.broadcast(Simd.F, dI);
+        FloatVector one = FloatVector.broadcast(Simd.F, 1f);
+        for (int j = lo; j < hi; j += Simd.LANES) {
+            VectorMask<Float> m = Simd.F.indexInRange(j, hi);
+            FloatVector s = FloatVector.fromArray(Simd.F, p, pr + j, m).mul(scale);
+            FloatVector tanhFactor = one;
+            if (cap > 0) {
+                FloatVector t = s.div(cap).lanewise(VectorOperators.TANH);
+                s = t.mul(cap);
+                tanhFactor = one.sub(t.mul(t));
+            }
+            FloatVector pij = s.sub(lseV).lanewise(VectorOperators.EXP);
+            FloatVector g = FloatVector.fromArray(Simd.F, ds, pr + j, m).sub(dIV).mul(pij).mul(scale).mul(tanhFactor);
+            pij.intoArray(p, pr + j, m);
+            g.intoArray(ds, pr + j, m);
+        }
+    }
+
+    /** In-place transpose of the (T, T) matrix at the start of {@code a}, in cache-sized blocks. */
+    private static void transposeSquare(float[] a, int T) {
+        final int blk = 32;
+        for (int i0 = 0; i0 < T; i0 += blk) {
+            for (int j0 = i0; j0 < T; j0 += blk) {
+                int iEnd = Math.min(i0 + blk, T);
+                int jEnd = Math.min(j0 + blk, T);
+                for (int i = i0; i < iEnd; i++) {
+                    for (int j = Math.max(j0, i + 1); j < jEnd; j++) {
+                        float t = a[i * T + j];
+                        a[i * T + j] = a[j * T + i];
+                        a[j * T + i] = t;
+                    }
+                }
+            }
+        }
     }
 
     /** a[ai, +n) · b[bi, +n), vectorized. */

@@ -165,10 +165,10 @@ public final class Attention {
                 for (int i = 0; i < T; i++) {
                     int qi = qOff + ((b * T + i) * NH + h) * HS;
                     int oi = outOff + ((b * T + i) * NH + h) * HS;
-                    int from2 = opt.keyFrom(i);
-                    int to2 = opt.keyTo(i, T);
-                    scoresTransposed(row, q, qi, kt, T, HS, from2, to2);
-                    lse[lseOff + bh * T + i] = softmaxAndMix(out, oi, row, from2, to2, v, vBase, KVH * HS, HS,
+                    int lo = opt.keyFrom(i);
+                    int hi = opt.keyTo(i, T);
+                    scoresTransposed(row, q, qi, kt, T, HS, lo, hi);
+                    lse[lseOff + bh * T + i] = softmaxAndMix(out, oi, row, lo, hi, v, vBase, KVH * HS, HS,
                             keyMask, keyMask == null ? 0 : maskOff + b * T, opt);
                 }
             }
@@ -189,6 +189,9 @@ public final class Attention {
             backwardScalar(dq, dqOff, dk, dkOff, dv, dvOff, dOut, dOutOff, out, outOff, lse, lseOff,
                     q, qOff, k, kOff, v, vOff, keyMask, maskOff, opt, B, T, NH, KVH, HS);
             return;
+        }
+        if ((long) T * T > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("attention backward: T = " + T + " is too long for the (T, T) scratch");
         }
         int group = NH / KVH;
         int rowStride = NH * HS;

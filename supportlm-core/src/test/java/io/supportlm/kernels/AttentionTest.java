@@ -303,6 +303,39 @@ class AttentionTest {
     }
 
     @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        Dims d = new Dims(3, 20, 4, 2, 12);
+        Random rng = new Random(16);
+        float[] q = randomFloats(rng, d.qSize(), 1f);
+        float[] k = randomFloats(rng, d.kvSize(), 1f);
+        float[] v = randomFloats(rng, d.kvSize(), 1f);
+        float[] g = randomFloats(rng, d.qSize(), 1f);
+        Attention.Options opt = Attention.Options.causal(12);
+        int saved = io.supportlm.tensor.Parallel.threads();
+        float[][][] results = new float[2][][];
+        try {
+            int[] counts = {1, 3};
+            for (int c = 0; c < 2; c++) {
+                io.supportlm.tensor.Parallel.setThreads(counts[c]);
+                float[] out = new float[d.qSize()];
+                float[] lse = new float[d.B() * d.NH() * d.T()];
+                float[] dq = new float[d.qSize()];
+                float[] dk = new float[d.kvSize()];
+                float[] dv = new float[d.kvSize()];
+                Attention.forward(out, 0, lse, 0, q, 0, k, 0, v, 0, null, 0, opt, d.B(), d.T(), d.NH(), d.KVH(), d.HS());
+                Attention.backward(dq, 0, dk, 0, dv, 0, g, 0, out, 0, lse, 0, q, 0, k, 0, v, 0, null, 0, opt,
+                        d.B(), d.T(), d.NH(), d.KVH(), d.HS());
+                results[c] = new float[][] {out, dq, dk, dv};
+            }
+        } finally {
+            io.supportlm.tensor.Parallel.setThreads(saved);
+        }
+        for (int a = 0; a < 4; a++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(results[0][a], results[1][a], "buffer " + a + " bit-identical");
+        }
+    }
+
+    @Test
     void badInputIsRejectedWithClearMessages() {
         float[] buf = new float[1000];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Attention.forward(

@@ -30,6 +30,22 @@ final class Work {
         Parallel.forRange(blocks, (b0, b1) -> body.run(b0 * lanes, Math.min(n, b1 * lanes)));
     }
 
+    /**
+     * Like {@link #elementwise(int, Parallel.RangeBody)} for a loop over {@code n} columns whose total
+     * work is {@code work} elements (for example a reduction over all rows per channel).
+     */
+    static void columns(int n, long work, Parallel.RangeBody body) {
+        if (work < MIN_PARALLEL || Parallel.threads() == 1 || n <= Simd.LANES) {
+            if (n > 0) {
+                body.run(0, n);
+            }
+            return;
+        }
+        int lanes = Simd.LANES;
+        int blocks = (n + lanes - 1) / lanes;
+        Parallel.forRange(blocks, (b0, b1) -> body.run(b0 * lanes, Math.min(n, b1 * lanes)));
+    }
+
     /** Runs {@code body} over rows {@code [0, rows)}, in parallel when the work is big enough. */
     static void rows(int rows, int rowLength, Parallel.RangeBody body) {
         if ((long) rows * rowLength < MIN_PARALLEL || Parallel.threads() == 1) {

@@ -24,13 +24,16 @@ public final class AdamW {
     /**
      * The step-independent hyperparameters; PyTorch's defaults are {@link #DEFAULTS}.
      *
+     * Doubles, like PyTorch's Python floats: 1 − β is formed before rounding to f32, so 1 − 0.999
+     * is 0.001 and not 1 − 0.999f.
+     *
      * @param beta1 decay of the first moment, in [0, 1)
      * @param beta2 decay of the second moment, in [0, 1)
      * @param eps added to the denominator, &gt; 0
      * @param weightDecay decoupled decay coefficient, ≥ 0
      */
-    public record Config(float beta1, float beta2, float eps, float weightDecay) {
-        public static final Config DEFAULTS = new Config(0.9f, 0.999f, 1e-8f, 0.01f);
+    public record Config(double beta1, double beta2, double eps, double weightDecay) {
+        public static final Config DEFAULTS = new Config(0.9, 0.999, 1e-8, 0.01);
 
         public Config {
             if (!(beta1 >= 0 && beta1 < 1)) {
@@ -50,7 +53,7 @@ public final class AdamW {
 
     /** One update of n parameters with their gradients and moment buffers; {@code step} counts from 1. */
     public static void update(float[] params, int paramsOff, float[] m, int mOff, float[] v, int vOff, float[] grads,
-                              int gradsOff, int n, float lr, int step, Config config) {
+                              int gradsOff, int n, double lr, int step, Config config) {
         Coefficients k = coefficients(params, paramsOff, m, mOff, v, vOff, grads, gradsOff, n, lr, step, config);
         Work.elementwise(n, (from, to) -> {
             if (Simd.ENABLED) {
@@ -63,7 +66,7 @@ public final class AdamW {
 
     /** The scalar oracle of {@link #update}, single-threaded. */
     public static void updateScalar(float[] params, int paramsOff, float[] m, int mOff, float[] v, int vOff,
-                                    float[] grads, int gradsOff, int n, float lr, int step, Config config) {
+                                    float[] grads, int gradsOff, int n, double lr, int step, Config config) {
         Coefficients k = coefficients(params, paramsOff, m, mOff, v, vOff, grads, gradsOff, n, lr, step, config);
         updateRange(params, paramsOff, m, mOff, v, vOff, grads, gradsOff, k, 0, n);
     }
@@ -73,7 +76,7 @@ public final class AdamW {
                                 float stepSize, float sqrtBias2, float eps) {}
 
     private static Coefficients coefficients(float[] params, int paramsOff, float[] m, int mOff, float[] v, int vOff,
-                                             float[] grads, int gradsOff, int n, float lr, int step, Config c) {
+                                             float[] grads, int gradsOff, int n, double lr, int step, Config c) {
         Work.checkRange("adamw params", params, paramsOff, n);
         Work.checkRange("adamw m", m, mOff, n);
         Work.checkRange("adamw v", v, vOff, n);
@@ -81,13 +84,14 @@ public final class AdamW {
         if (step < 1) {
             throw new IllegalArgumentException("AdamW step counts from 1, got " + step);
         }
-        if (!(lr >= 0) || Float.isInfinite(lr)) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException("AdamW learning rate must be finite and non-negative, got " + lr);
         }
         double bias1 = 1 - Math.pow(c.beta1(), step);
         double bias2 = 1 - Math.pow(c.beta2(), step);
-        return new Coefficients((float) (1 - (double) lr * c.weightDecay()), c.beta1(), 1 - c.beta1(), c.beta2(),
-                1 - c.beta2(), (float) (lr / bias1), (float) Math.sqrt(bias2), c.eps());
+        return new Coefficients((float) (1 - lr * c.weightDecay()), (float) c.beta1(), (float) (1 - c.beta1()),
+                (float) c.beta2(), (float) (1 - c.beta2()), (float) (lr / bias1), (float) Math.sqrt(bias2),
+                (float) c.eps());
     }
 
     private static void updateRange(float[] params, int paramsOff, float[] m, int mOff, float[] v, int vOff,

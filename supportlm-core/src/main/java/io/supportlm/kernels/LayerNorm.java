@@ -239,40 +239,34 @@ public final class LayerNorm {
     }
 
     /**
-     * dWeight and dBias for channels [c0, c1): each channel sums over rows in row order. The vector
-     * and scalar forms do the same operations per channel (fused multiply-add both), so the result
-     * does not depend on which channels take which path.
+     * dWeight and dBias for channels [c0, c1), streaming the rows in order so that each channel
+     * sums its rows in row order. The vector and scalar forms do the same operations per channel
+     * (a fused multiply-add for dWeight, an add for dBias), so the result does not depend on which
+     * channels take which path, nor on how the channels are split over threads.
      */
     private static void backwardParams(float[] dWeight, int dWeightOff, float[] dBias, int dBiasOff, float[] dOut,
                                        int dOutOff, float[] mean, int meanOff, float[] rstd, int rstdOff,
                                        float[] inp, int inpOff, int N, int C, int c0, int c1, boolean vector) {
-        int c = c0;
-        if (vector) {
-            for (; c + LANES <= c1; c += LANES) {
-                FloatVector dw = FloatVector.fromArray(F, dWeight, dWeightOff + c);
-                FloatVector db = FloatVector.fromArray(F, dBias, dBiasOff + c);
-                for (int row = 0; row < N; row++) {
-                    FloatVector g = FloatVector.fromArray(F, dOut, dOutOff + row * C + c);
-                    FloatVector n = FloatVector.fromArray(F, inp, inpOff + row * C + c)
-                            .sub(mean[meanOff + row]).mul(rstd[rstdOff + row]);
-                    dw = g.fma(n, dw);
-                    db = db.add(g);
+        for (int row = 0; row < N; row++) {
+            float m = mean[meanOff + row];
+            float r = rstd[rstdOff + row];
+            int g0 = dOutOff + row * C;
+            int x0 = inpOff + row * C;
+            int c = c0;
+            if (vector) {
+                for (; c + LANES <= c1; c += LANES) {
+                    FloatVector g = FloatVector.fromArray(F, dOut, g0 + c);
+                    FloatVector n = FloatVector.fromArray(F, inp, x0 + c).sub(m).mul(r);
+                    g.fma(n, FloatVector.fromArray(F, dWeight, dWeightOff + c)).intoArray(dWeight, dWeightOff + c);
+                    g.add(FloatVector.fromArray(F, dBias, dBiasOff + c)).intoArray(dBias, dBiasOff + c);
                 }
-                dw.intoArray(dWeight, dWeightOff + c);
-                db.intoArray(dBias, dBiasOff + c);
             }
-        }
-        for (; c < c1; c++) {
-            float dw = dWeight[dWeightOff + c];
-            float db = dBias[dBiasOff + c];
-            for (int row = 0; row < N; row++) {
-                float g = dOut[dOutOff + row * C + c];
-                float n = (inp[inpOff + row * C + c] - mean[meanOff + row]) * rstd[rstdOff + row];
-                dw = Math.fma(g, n, dw);
-                db += g;
+            for (; c < c1; c++) {
+                float g = dOut[g0 + c];
+                float n = (inp[x0 + c] - m) * r;
+                dWeight[dWeightOff + c] = Math.fma(g, n, dWeight[dWeightOff + c]);
+                dBias[dBiasOff + c] = g + dBias[dBiasOff + c];
             }
-            dWeight[dWeightOff + c] = dw;
-            dBias[dBiasOff + c] = db;
         }
     }
 }

@@ -201,28 +201,25 @@ public final class RmsNorm {
         }
     }
 
-    /** dWeight for channels [c0, c1), each channel summing its rows in order (see LayerNorm). */
+    /** dWeight for channels [c0, c1), streaming rows in order (see LayerNorm's backwardParams). */
     private static void backwardWeight(float[] dWeight, int dWeightOff, float[] dOut, int dOutOff, float[] rstd,
                                        int rstdOff, float[] inp, int inpOff, int N, int C, int c0, int c1,
                                        boolean vector) {
-        int c = c0;
-        if (vector) {
-            for (; c + LANES <= c1; c += LANES) {
-                FloatVector dw = FloatVector.fromArray(F, dWeight, dWeightOff + c);
-                for (int row = 0; row < N; row++) {
-                    FloatVector g = FloatVector.fromArray(F, dOut, dOutOff + row * C + c);
-                    FloatVector n = FloatVector.fromArray(F, inp, inpOff + row * C + c).mul(rstd[rstdOff + row]);
-                    dw = g.fma(n, dw);
+        for (int row = 0; row < N; row++) {
+            float r = rstd[rstdOff + row];
+            int g0 = dOutOff + row * C;
+            int x0 = inpOff + row * C;
+            int c = c0;
+            if (vector) {
+                for (; c + LANES <= c1; c += LANES) {
+                    FloatVector g = FloatVector.fromArray(F, dOut, g0 + c);
+                    FloatVector n = FloatVector.fromArray(F, inp, x0 + c).mul(r);
+                    g.fma(n, FloatVector.fromArray(F, dWeight, dWeightOff + c)).intoArray(dWeight, dWeightOff + c);
                 }
-                dw.intoArray(dWeight, dWeightOff + c);
             }
-        }
-        for (; c < c1; c++) {
-            float dw = dWeight[dWeightOff + c];
-            for (int row = 0; row < N; row++) {
-                dw = Math.fma(dOut[dOutOff + row * C + c], inp[inpOff + row * C + c] * rstd[rstdOff + row], dw);
+            for (; c < c1; c++) {
+                dWeight[dWeightOff + c] = Math.fma(dOut[g0 + c], inp[x0 + c] * r, dWeight[dWeightOff + c]);
             }
-            dWeight[dWeightOff + c] = dw;
         }
     }
 }

@@ -136,6 +136,27 @@ class LayerNormTest {
     }
 
     @Test
+    void parameterGradientsEqualTheScalarOracleBitForBit() {
+        // Given the same saved statistics, each channel sums the same terms in the same row order.
+        int N = 70, C = 531;
+        Random rng = new Random(7);
+        float[] x = randomFloats(rng, N * C, 4f);
+        float[] w = randomFloats(rng, C, 1f);
+        float[] g = randomFloats(rng, N * C, 1f);
+        float[] mean = new float[N];
+        float[] rstd = new float[N];
+        LayerNorm.forward(new float[N * C], 0, mean, 0, rstd, 0, x, 0, w, 0, new float[C], 0, N, C, EPS);
+        float[] dw = new float[C];
+        float[] db = new float[C];
+        float[] dwS = new float[C];
+        float[] dbS = new float[C];
+        LayerNorm.backward(new float[N * C], 0, dw, 0, db, 0, g, 0, mean, 0, rstd, 0, x, 0, w, 0, N, C);
+        LayerNorm.backwardScalar(new float[N * C], 0, dwS, 0, dbS, 0, g, 0, mean, 0, rstd, 0, x, 0, w, 0, N, C);
+        assertArrayEquals(dwS, dw);
+        assertArrayEquals(dbS, db);
+    }
+
+    @Test
     void resultsDoNotDependOnTheThreadCount() {
         int N = 200, C = 300; // above the parallel threshold
         Random rng = new Random(4);

@@ -107,6 +107,22 @@ class RmsNormTest {
     }
 
     @Test
+    void weightGradientEqualsTheScalarOracleBitForBit() {
+        int N = 70, C = 531;
+        Random rng = new Random(7);
+        float[] x = randomFloats(rng, N * C, 4f);
+        float[] w = randomFloats(rng, C, 1f);
+        float[] g = randomFloats(rng, N * C, 1f);
+        float[] rstd = new float[N];
+        RmsNorm.forward(new float[N * C], 0, rstd, 0, x, 0, w, 0, N, C, EPS, false);
+        float[] dw = new float[C];
+        float[] dwS = new float[C];
+        RmsNorm.backward(new float[N * C], 0, dw, 0, g, 0, rstd, 0, x, 0, w, 0, N, C, false);
+        RmsNorm.backwardScalar(new float[N * C], 0, dwS, 0, g, 0, rstd, 0, x, 0, w, 0, N, C, false);
+        assertArrayEquals(dwS, dw);
+    }
+
+    @Test
     void resultsDoNotDependOnTheThreadCount() {
         int N = 200, C = 300;
         Random rng = new Random(4);

@@ -20,11 +20,12 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Kernels need something cheaper and vectorizable: {@link #erfc(float)} and
  * {@link #erfc(FloatVector)} compute erfc(z) = e^{-z²}·g(|z|) for z ≥ 0 (and 2 − that for z &lt; 0)
  * with the scaled complementary error function g(x) = e^{x²} erfc(x) approximated by a degree-15
- * Chebyshev series in t = (x − 3)/(x + 3), which maps [0, ∞) onto [−1, 1) (the variable change of
+ * polynomial in t = (x − 3)/(x + 3), which maps [0, ∞) onto [−1, 1) (the variable change of
  * J.A.C. Weideman, "Computation of the complex error function", SIAM J. Numer. Anal. 31, 1994).
- * The coefficients are interpolated at class initialisation from the double reference above; in
- * double the series has relative error below 2e-9 over all x ≥ 0, so the f32 kernels are limited
- * by f32 rounding, not by the approximation. For |z| &lt; 1/2, where 1 − erfc would cancel, erf is
+ * The polynomial is the Chebyshev interpolant at 16 nodes, computed at class initialisation from
+ * the double reference above and converted to powers of t (its coefficients are all below 0.33, so
+ * Horner's rule in f32 is stable); in double it has relative error below 2e-9 over all x ≥ 0, so
+ * the f32 kernels are limited by f32 rounding, not by the approximation. For |z| &lt; 1/2, where 1 − erfc would cancel, erf is
  * the Taylor polynomial (2/√π) Σ_{n≤7} (−1)^n z^{2n+1} / (n! (2n+1)) (A&amp;S 7.1.5; the first
  * omitted term is below 2e-11). The scalar and vector forms evaluate the same formulas in the same
  * order.
@@ -39,8 +40,8 @@ public final class Erf {
     /** erfc(30) ≈ 2e-393 is zero in any float; clamping keeps t finite for infinite inputs. */
     private static final float CLAMP = 30f;
     private static final int TERMS = 16;
-    /** Chebyshev coefficients of g(K(1+t)/(1−t)); the first is already halved. */
-    private static final float[] CHEB = chebyshevCoefficients();
+    /** Coefficients of g(K(1+t)/(1−t)) in powers of t, lowest first. */
+    private static final float[] POLY = powerCoefficients(chebyshevCoefficients());
     /** Below this |z| erf comes from its Taylor polynomial. */
     private static final float TAYLOR_LIMIT = 0.5f;
     /** Taylor coefficients of erf in powers of z²: (2/√π) (−1)^n / (n! (2n+1)). */
@@ -100,22 +101,53 @@ public final class Erf {
         return 1 / (f * SQRT_PI);
     }
 
-    private static float[] chebyshevCoefficients() {
+    /** Chebyshev interpolation coefficients of g(K(1+t)/(1−t)) at TERMS nodes; the first halved. */
+    private static double[] chebyshevCoefficients() {
         int n = TERMS;
         double[] values = new double[n];
         for (int k = 0; k < n; k++) {
             double t = Math.cos(Math.PI * (k + 0.5) / n);
             values[k] = scaledErfc(K * (1 + t) / (1 - t));
         }
-        float[] c = new float[n];
+        double[] c = new double[n];
         for (int j = 0; j < n; j++) {
             double s = 0;
             for (int k = 0; k < n; k++) {
                 s += values[k] * Math.cos(Math.PI * j * (k + 0.5) / n);
             }
-            c[j] = (float) (s * (j == 0 ? 1.0 : 2.0) / n);
+            c[j] = s * (j == 0 ? 1.0 : 2.0) / n;
         }
         return c;
+    }
+
+    /** Σ c_j T_j(t) rewritten as Σ a_k t^k, via T_{j+1} = 2t T_j − T_{j−1}, in double. */
+    private static float[] powerCoefficients(double[] c) {
+        int n = c.length;
+        double[] a = new double[n];
+        double[] previous = new double[n]; // T_{j-1} in powers of t
+        double[] current = new double[n];  // T_j
+        previous[0] = 1;
+        current[1] = 1;
+        a[0] = c[0];
+        for (int k = 0; k < n; k++) {
+            a[k] += c[1] * current[k];
+        }
+        for (int j = 2; j < n; j++) {
+            double[] next = new double[n];
+            for (int k = 0; k < n; k++) {
+                next[k] = (k > 0 ? 2 * current[k - 1] : 0) - previous[k];
+            }
+            for (int k = 0; k < n; k++) {
+                a[k] += c[j] * next[k];
+            }
+            previous = current;
+            current = next;
+        }
+        float[] f = new float[n];
+        for (int k = 0; k < n; k++) {
+            f[k] = (float) a[k];
+        }
+        return f;
     }
 
     private static float[] taylorCoefficients(int n) {
@@ -166,18 +198,14 @@ public final class Erf {
         return z.mul(p);
     }
 
-    /** g(x) = e^{x²} erfc(x) for 0 ≤ x ≤ 30 from the Chebyshev series, in f32. */
+    /** g(x) = e^{x²} erfc(x) for 0 ≤ x ≤ 30 from the polynomial in t, in f32. */
     static float scaledErfc(float x) {
         float t = (x - K) / (x + K);
-        float t2 = 2 * t;
-        float b1 = 0;
-        float b2 = 0;
-        for (int k = TERMS - 1; k >= 1; k--) {
-            float b0 = Math.fma(t2, b1, CHEB[k] - b2);
-            b2 = b1;
-            b1 = b0;
+        float p = POLY[TERMS - 1];
+        for (int k = TERMS - 2; k >= 0; k--) {
+            p = Math.fma(p, t, POLY[k]);
         }
-        return Math.fma(t, b1, CHEB[0] - b2);
+        return p;
     }
 
     /** erfc lane-wise, the same arithmetic as {@link #erfc(float)}. */
@@ -191,17 +219,13 @@ public final class Erf {
         return far.blend(near, x.compare(VectorOperators.LT, TAYLOR_LIMIT));
     }
 
-    /** g(x) lane-wise for 0 ≤ x ≤ 30, the same Clenshaw recurrence as {@link #scaledErfc(float)}. */
+    /** g(x) lane-wise for 0 ≤ x ≤ 30, the same Horner steps as {@link #scaledErfc(float)}. */
     static FloatVector scaledErfc(FloatVector x) {
         FloatVector t = x.sub(K).div(x.add(K));
-        FloatVector t2 = t.add(t);
-        FloatVector b1 = FloatVector.zero(Simd.F);
-        FloatVector b2 = b1;
-        for (int k = TERMS - 1; k >= 1; k--) {
-            FloatVector b0 = t2.fma(b1, b2.neg().add(CHEB[k]));
-            b2 = b1;
-            b1 = b0;
+        FloatVector p = FloatVector.broadcast(Simd.F, POLY[TERMS - 1]);
+        for (int k = TERMS - 2; k >= 0; k--) {
+            p = p.fma(t, FloatVector.broadcast(Simd.F, POLY[k]));
         }
-        return t.fma(b1, b2.neg().add(CHEB[0]));
+        return p;
     }
 }

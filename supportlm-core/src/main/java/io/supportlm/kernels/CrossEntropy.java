@@ -37,8 +37,9 @@ public final class CrossEntropy {
     public static float forward(float[] losses, int lossesOff, float[] logsumexp, int lseOff, float[] logits,
                                 int logitsOff, int[] targets, int targetsOff, float[] classWeights, int N, int V,
                                 int ignoreIndex) {
-        double totalWeight = check(losses, lossesOff, logsumexp, lseOff, logits, logitsOff, targets, targetsOff,
-                classWeights, N, V, ignoreIndex);
+        Work.checkRange("cross-entropy losses", losses, lossesOff, N);
+        double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
+                ignoreIndex);
         Work.rows(N, V, (from, to) -> forwardRows(losses, lossesOff, logsumexp, lseOff, logits, logitsOff, targets,
                 targetsOff, classWeights, V, ignoreIndex, from, to, Simd.ENABLED));
         return mean(losses, lossesOff, N, totalWeight);
@@ -48,8 +49,9 @@ public final class CrossEntropy {
     public static void backward(float[] dLogits, int dLogitsOff, float dLoss, float[] logsumexp, int lseOff,
                                 float[] logits, int logitsOff, int[] targets, int targetsOff, float[] classWeights,
                                 int N, int V, int ignoreIndex) {
-        double totalWeight = checkBackward(dLogits, dLogitsOff, logsumexp, lseOff, logits, logitsOff, targets,
-                targetsOff, classWeights, N, V, ignoreIndex);
+        Work.checkRange("cross-entropy dLogits", dLogits, dLogitsOff, (long) N * V);
+        double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
+                ignoreIndex);
         if (totalWeight == 0) {
             return;
         }
@@ -62,8 +64,9 @@ public final class CrossEntropy {
     public static float forwardScalar(float[] losses, int lossesOff, float[] logsumexp, int lseOff, float[] logits,
                                       int logitsOff, int[] targets, int targetsOff, float[] classWeights, int N, int V,
                                       int ignoreIndex) {
-        double totalWeight = check(losses, lossesOff, logsumexp, lseOff, logits, logitsOff, targets, targetsOff,
-                classWeights, N, V, ignoreIndex);
+        Work.checkRange("cross-entropy losses", losses, lossesOff, N);
+        double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
+                ignoreIndex);
         forwardRows(losses, lossesOff, logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, V,
                 ignoreIndex, 0, N, false);
         return mean(losses, lossesOff, N, totalWeight);
@@ -73,8 +76,9 @@ public final class CrossEntropy {
     public static void backwardScalar(float[] dLogits, int dLogitsOff, float dLoss, float[] logsumexp, int lseOff,
                                       float[] logits, int logitsOff, int[] targets, int targetsOff,
                                       float[] classWeights, int N, int V, int ignoreIndex) {
-        double totalWeight = checkBackward(dLogits, dLogitsOff, logsumexp, lseOff, logits, logitsOff, targets,
-                targetsOff, classWeights, N, V, ignoreIndex);
+        Work.checkRange("cross-entropy dLogits", dLogits, dLogitsOff, (long) N * V);
+        double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
+                ignoreIndex);
         if (totalWeight == 0) {
             return;
         }
@@ -169,23 +173,13 @@ public final class CrossEntropy {
         }
     }
 
-    /** Validates buffers and targets; returns Σ w[y_i] over non-ignored rows. */
-    private static double check(float[] losses, int lossesOff, float[] logsumexp, int lseOff, float[] logits,
-                                int logitsOff, int[] targets, int targetsOff, float[] classWeights, int N, int V,
-                                int ignoreIndex) {
-        Work.checkRange("cross-entropy losses", losses, lossesOff, N);
-        return checkBackward(logits, logitsOff, logsumexp, lseOff, logits, logitsOff, targets, targetsOff,
-                classWeights, N, V, ignoreIndex);
-    }
-
-    private static double checkBackward(float[] dLogits, int dLogitsOff, float[] logsumexp, int lseOff,
-                                        float[] logits, int logitsOff, int[] targets, int targetsOff,
-                                        float[] classWeights, int N, int V, int ignoreIndex) {
+    /** Validates the shared buffers and the targets; returns Σ w[y_i] over non-ignored rows. */
+    private static double validate(float[] logsumexp, int lseOff, float[] logits, int logitsOff, int[] targets,
+                                   int targetsOff, float[] classWeights, int N, int V, int ignoreIndex) {
         if (N < 0 || V < 1) {
             throw new IllegalArgumentException("cross-entropy: needs N >= 0 rows of V >= 1 logits, got N=" + N + ", V=" + V);
         }
         Work.checkRange("cross-entropy logits", logits, logitsOff, (long) N * V);
-        Work.checkRange("cross-entropy dLogits", dLogits, dLogitsOff, (long) N * V);
         Work.checkRange("cross-entropy logsumexp", logsumexp, lseOff, N);
         Work.checkRange("cross-entropy targets", targets, targetsOff, N);
         if (classWeights != null && classWeights.length != V) {

@@ -39,8 +39,9 @@ public final class Dropout {
         Work.checkRange("dropout inp", inp, inpOff, n);
         int threshold = threshold(p);
         float scale = 1 / (1 - p);
-        int k0 = (int) splitMix64(seed);
-        int k1 = (int) (splitMix64(seed) >>> 32);
+        long key = splitMix64(seed);
+        int k0 = (int) key;
+        int k1 = (int) (key >>> 32);
         if (threshold == 0) {
             System.arraycopy(inp, inpOff, out, outOff, n);
             return;
@@ -60,8 +61,9 @@ public final class Dropout {
         Work.checkRange("dropout dOut", dOut, dOutOff, n);
         int threshold = threshold(p);
         float scale = 1 / (1 - p);
-        int k0 = (int) splitMix64(seed);
-        int k1 = (int) (splitMix64(seed) >>> 32);
+        long key = splitMix64(seed);
+        int k0 = (int) key;
+        int k1 = (int) (key >>> 32);
         Work.elementwise(n, (from, to) -> {
             if (Simd.ENABLED) {
                 applyVector(dInp, dInpOff, dOut, dOutOff, true, from, to, threshold, scale, k0, k1);
@@ -75,21 +77,22 @@ public final class Dropout {
     public static void forwardScalar(float[] out, int outOff, float[] inp, int inpOff, int n, float p, long seed) {
         Work.checkRange("dropout out", out, outOff, n);
         Work.checkRange("dropout inp", inp, inpOff, n);
-        applyRange(out, outOff, inp, inpOff, false, 0, n, threshold(p), 1 / (1 - p), (int) splitMix64(seed),
-                (int) (splitMix64(seed) >>> 32));
+        long key = splitMix64(seed);
+        applyRange(out, outOff, inp, inpOff, false, 0, n, threshold(p), 1 / (1 - p), (int) key, (int) (key >>> 32));
     }
 
     /** The scalar oracle of {@link #backward}, single-threaded. */
     public static void backwardScalar(float[] dInp, int dInpOff, float[] dOut, int dOutOff, int n, float p, long seed) {
         Work.checkRange("dropout dInp", dInp, dInpOff, n);
         Work.checkRange("dropout dOut", dOut, dOutOff, n);
-        applyRange(dInp, dInpOff, dOut, dOutOff, true, 0, n, threshold(p), 1 / (1 - p), (int) splitMix64(seed),
-                (int) (splitMix64(seed) >>> 32));
+        long key = splitMix64(seed);
+        applyRange(dInp, dInpOff, dOut, dOutOff, true, 0, n, threshold(p), 1 / (1 - p), (int) key, (int) (key >>> 32));
     }
 
     /** True when element i is kept under (p, seed): the mask forward and backward apply. */
     public static boolean keeps(long seed, int i, float p) {
-        return (hash(i, (int) splitMix64(seed), (int) (splitMix64(seed) >>> 32)) >>> 8) >= threshold(p);
+        long key = splitMix64(seed);
+        return (hash(i, (int) key, (int) (key >>> 32)) >>> 8) >= threshold(p);
     }
 
     private static int threshold(float p) {

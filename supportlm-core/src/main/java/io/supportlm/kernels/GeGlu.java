@@ -15,9 +15,7 @@ import jdk.incubator.vector.FloatVector;
  *   dUp   += dOut · gelu_tanh(g)
  * </pre>
  *
- * The GELU math is {@link GeluTanh}'s.
- *
- * Nothing is saved: backward reads gate and up.
+ * The GELU math is {@link GeluTanh}'s. Nothing is saved: backward reads gate and up.
  */
 public final class GeGlu {
     private GeGlu() {}

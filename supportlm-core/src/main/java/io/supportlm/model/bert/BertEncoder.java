@@ -7,6 +7,7 @@ import io.supportlm.kernels.Gelu;
 import io.supportlm.kernels.GeluTanh;
 import io.supportlm.kernels.LayerNorm;
 import io.supportlm.kernels.Residual;
+import io.supportlm.model.Backbone;
 import io.supportlm.model.LinearLayer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,7 +23,7 @@ import java.util.Map;
  * training; dropout on attention probabilities is not applied (the fused attention never
  * materializes them), a small, documented difference from transformers in training mode only.
  */
-public final class BertEncoder {
+public final class BertEncoder implements Backbone {
     /** Linear modules of one layer, in the order of {@link #MODULES}. */
     private static final int Q = 0, K = 1, V = 2, O = 3, UP = 4, DOWN = 5;
     /** Hugging Face module paths of the linear layers inside {@code encoder.layer.N}. */
@@ -47,7 +48,31 @@ public final class BertEncoder {
         return config;
     }
 
+    @Override
+    public String modelType() {
+        return "bert";
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    /** Token types are all zero through this interface (single-segment inputs). */
+    @Override
+    public float[] forward(Backbone.Workspace ws, int[] ids, int[] mask, int B, int T, boolean training, long seed, long step) {
+        Activations a = (Activations) ws;
+        forward(a, ids, null, mask, B, T, training, seed, step);
+        return a.lastHidden();
+    }
+
+    @Override
+    public void backward(Backbone.Workspace ws, float[] dHidden, boolean training, long seed, long step) {
+        backward((Activations) ws, dHidden, training, seed, step);
+    }
+
     /** Every linear layer by its Hugging Face module name, e.g. {@code encoder.layer.0.attention.self.query}. */
+    @Override
     public Map<String, LinearLayer> linearLayers() {
         Map<String, LinearLayer> out = new LinkedHashMap<>();
         for (int l = 0; l < linears.length; l++) {
@@ -59,6 +84,7 @@ public final class BertEncoder {
     }
 
     /** Swaps the linear layer at a module name (how adapters attach); shapes must match. */
+    @Override
     public void replaceLinear(String module, LinearLayer layer) {
         for (int l = 0; l < linears.length; l++) {
             for (int m = 0; m < MODULES.length; m++) {
@@ -77,7 +103,7 @@ public final class BertEncoder {
     }
 
     /** Buffers for one batch shape, allocated once and reused every step. */
-    public static final class Activations {
+    public static final class Activations implements Backbone.Workspace {
         final int maxB, maxT;
         int B, T;
         final int[] ids, types, mask; // (B, T)
@@ -157,6 +183,7 @@ public final class BertEncoder {
         }
     }
 
+    @Override
     public Activations allocate(int maxB, int maxT) {
         if (maxT > config.maxPositions()) {
             throw new IllegalArgumentException("sequence length " + maxT + " exceeds max_position_embeddings " + config.maxPositions());

@@ -7,60 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportlm.model.FrozenLinear;
 import io.supportlm.model.InMemoryWeights;
 import io.supportlm.model.TrainableLinear;
-import io.supportlm.tensor.Tensor;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class BertEncoderTest {
     static final BertConfig TINY = new BertConfig(50, 16, 2, 4, 24, 16, 2, 1e-12f, BertConfig.Activation.GELU, 0.1f, 0);
 
-    /** A random tiny BERT in Hugging Face naming. */
     static InMemoryWeights randomWeights(BertConfig c, long seed) {
-        Random rng = new Random(seed);
-        InMemoryWeights w = new InMemoryWeights("tiny bert");
-        int C = c.hiddenSize();
-        int I = c.intermediateSize();
-        w.put("embeddings.word_embeddings.weight", random(rng, 1f, c.vocabSize(), C));
-        w.put("embeddings.position_embeddings.weight", random(rng, 0.5f, c.maxPositions(), C));
-        w.put("embeddings.token_type_embeddings.weight", random(rng, 0.5f, c.typeVocabSize(), C));
-        w.put("embeddings.LayerNorm.weight", around1(rng, C));
-        w.put("embeddings.LayerNorm.bias", random(rng, 0.1f, C));
-        for (int l = 0; l < c.numLayers(); l++) {
-            String p = "encoder.layer." + l + ".";
-            for (String m : new String[] {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
-                w.put(p + m + ".weight", random(rng, 0.4f, C, C));
-                w.put(p + m + ".bias", random(rng, 0.1f, C));
-            }
-            w.put(p + "attention.output.LayerNorm.weight", around1(rng, C));
-            w.put(p + "attention.output.LayerNorm.bias", random(rng, 0.1f, C));
-            w.put(p + "intermediate.dense.weight", random(rng, 0.4f, I, C));
-            w.put(p + "intermediate.dense.bias", random(rng, 0.1f, I));
-            w.put(p + "output.dense.weight", random(rng, 0.3f, C, I));
-            w.put(p + "output.dense.bias", random(rng, 0.1f, C));
-            w.put(p + "output.LayerNorm.weight", around1(rng, C));
-            w.put(p + "output.LayerNorm.bias", random(rng, 0.1f, C));
-        }
-        return w;
-    }
-
-    static Tensor random(Random rng, float scale, int... dims) {
-        int n = 1;
-        for (int d : dims) {
-            n *= d;
-        }
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (rng.nextFloat() * 2 - 1) * scale;
-        }
-        return Tensor.wrap(a, dims);
-    }
-
-    static Tensor around1(Random rng, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = 1 + (rng.nextFloat() - 0.5f) * 0.2f;
-        }
-        return Tensor.wrap(a, n);
+        return BertInit.random(c, seed);
     }
 
     @Test

@@ -1,0 +1,43 @@
+package io.supportlm.classify;
+
+import java.util.List;
+
+/**
+ * One classification task of a multi-task model: its name (a label field of the data, e.g.
+ * {@code queue}), its label set in index order, its weight in the summed loss, and optional
+ * per-class weights for imbalanced labels (PyTorch's weighted cross-entropy).
+ */
+public record ClassificationTask(String name, List<String> labels, float lossWeight, float[] classWeights) {
+    public ClassificationTask {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a task needs a name");
+        }
+        if (labels == null || labels.size() < 2) {
+            throw new IllegalArgumentException("task '" + name + "' needs at least two labels, got " + labels);
+        }
+        labels = List.copyOf(labels);
+        if (labels.stream().distinct().count() != labels.size()) {
+            throw new IllegalArgumentException("task '" + name + "' has duplicate labels: " + labels);
+        }
+        if (!(lossWeight > 0)) {
+            throw new IllegalArgumentException("task '" + name + "' loss weight must be positive, got " + lossWeight);
+        }
+        if (classWeights != null && classWeights.length != labels.size()) {
+            throw new IllegalArgumentException("task '" + name + "' has " + labels.size() + " labels but "
+                    + classWeights.length + " class weights");
+        }
+    }
+
+    public int numLabels() {
+        return labels.size();
+    }
+
+    /** The index of a label; an error naming the task and the known labels when unknown. */
+    public int indexOf(String label) {
+        int i = labels.indexOf(label);
+        if (i < 0) {
+            throw new IllegalArgumentException("task '" + name + "': unknown label '" + label + "' (known: " + labels + ")");
+        }
+        return i;
+    }
+}

@@ -1,6 +1,7 @@
 package io.supportlm.data.synth;
 
 import io.supportlm.data.SupportRecord;
+import io.supportlm.data.TextNormalizer;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -83,8 +84,14 @@ public final class SyntheticTickets {
     public List<SupportRecord> generate(IntConsumer progress) {
         SplittableRandom rng = new SplittableRandom(config.seed());
         List<SupportRecord> out = new ArrayList<>(config.count());
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < config.count(); i++) {
-            out.add(ticket(i, rng.split()));
+            // Short chat tickets can coincide; draw again (deterministically) so the set has no near-duplicates.
+            SupportRecord ticket = ticket(i, rng.split());
+            for (int attempt = 0; attempt < 20 && !seen.add(TextNormalizer.dedupKey(ticket.mainText())); attempt++) {
+                ticket = ticket(i, rng.split());
+            }
+            out.add(ticket);
             progress.accept(i + 1);
         }
         return out;

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Support data: synthesize, ingest, validate, split, report, and label with a teacher model.",
         subcommands = {DataSynthCommand.class, DataIngestCommand.class, DataValidateCommand.class, DataSplitCommand.class,
-                DataReportCommand.class})
+                DataReportCommand.class, DataLabelCommand.class})
 public final class DataCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +74,50 @@ class DataCommandTest {
         assertTrue(Files.notExists(result));
         assertEquals(0, run(out, "data", "ingest", "--config", config.toString(), "--out", result.toString(), csv.toString()));
         assertEquals(1, Jsonl.read(result).size());
+    }
+
+    @Test
+    void labelWritesTeacherLabelsAndFailsOnlyForBadAnswers() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/v1/chat/completions", ex -> {
+            calls.incrementAndGet();
+            String req = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String label = req.contains("refund") ? "billing" : req.contains("parcel") ? "shipping" : "astrology";
+            String body = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"queue\\\": \\\"" + label
+                    + "\\\"}\"}}]}";
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, bytes.length);
+            ex.getResponseBody().write(bytes);
+            ex.close();
+        });
+        server.start();
+        try {
+            Path in = dir.resolve("raw.jsonl");
+            Files.writeString(in, """
+                    {"id":"1","inputs":{"text":"I want a refund"},"meta":{"source":"s"}}
+                    {"id":"2","inputs":{"text":"where is my parcel"},"meta":{"source":"s"}}
+                    {"id":"3","inputs":{"text":"hello?"},"meta":{"source":"s"}}
+                    """);
+            Path tasks = dir.resolve("tasks.yaml");
+            Files.writeString(tasks, "tasks:\n  queue:\n    labels: [billing, shipping]\n");
+            Path out = dir.resolve("labelled.jsonl");
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+            String[] args = {"data", "label", in.toString(), "--out", out.toString(), "--teacher-url", url, "--teacher-model", "m",
+                    "--tasks", tasks.toString(), "--cache", dir.resolve("cache").toString(), "--attempts", "2",
+                    "--report", dir.resolve("label-report.json").toString()};
+            StringBuilder log = new StringBuilder();
+            assertEquals(1, run(log, args), log::toString);
+            assertEquals(List.of("billing", "shipping"), Jsonl.read(out).stream().map(r -> r.label("queue")).toList());
+            assertTrue(Files.readString(dir.resolve("label-report.json")).contains("astrology"));
+            int first = calls.get();
+            assertEquals(4, first); // 1 + 1 + 2 attempts for the bad answer
+            assertEquals(1, run(log, args));
+            assertEquals(first + 2, calls.get(), "cached answers cost nothing; only the failed one is asked again");
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test

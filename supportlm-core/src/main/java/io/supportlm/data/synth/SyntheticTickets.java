@@ -128,7 +128,7 @@ public final class SyntheticTickets {
         }
         int priority = PRIORITIES.indexOf(cat.basePriority());
         double u = rng.nextDouble();
-        if (u < 0.2) {
+        if (u < 0.2 && !cat.name().equals("feedback")) { // thanks and suggestions are never urgent
             sentences.add(pick(rng, t.urgent()));
             priority = Math.min(3, priority + (priority == 0 ? 2 : 1));
         } else if (u < 0.35) {

@@ -1,0 +1,72 @@
+package io.supportlm.cli;
+
+import io.supportlm.data.Jsonl;
+import io.supportlm.data.SupportRecord;
+import io.supportlm.data.report.DataReport;
+import io.supportlm.data.report.ReportWriter;
+import io.supportlm.data.report.TokenCounter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "report", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Write report.md and PNG charts: counts per label per split, text-length percentiles, duplicates, redactions.",
+                "Each input is a JSONL file (named after its file) or a directory holding train/validation/test.jsonl."})
+public final class DataReportCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Split directories or JSONL files.")
+    List<Path> inputs;
+
+    @Option(names = "--out", required = true, description = "Output directory for report.md and the charts.")
+    Path out;
+
+    @Option(names = "--tasks", split = ",", description = "Label tasks to report (default: all found).")
+    List<String> tasks;
+
+    @Option(names = "--length-unit", defaultValue = "words", description = "Length unit: words or chars.")
+    String unit;
+
+    @Mixin
+    DataOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        TokenCounter counter = switch (unit) {
+            case "words" -> TokenCounter.WORDS;
+            case "chars" -> TokenCounter.CHARS;
+            default -> throw new IllegalArgumentException("--length-unit must be words or chars, got '" + unit + "'");
+        };
+        Map<String, List<SupportRecord>> splits = new LinkedHashMap<>();
+        for (Path in : inputs) {
+            if (Files.isDirectory(in)) {
+                boolean any = false;
+                for (String name : List.of("train", "validation", "test")) {
+                    Path f = in.resolve(name + ".jsonl");
+                    if (Files.isRegularFile(f)) {
+                        splits.put(name, Jsonl.read(f));
+                        any = true;
+                    }
+                }
+                if (!any) {
+                    throw new IllegalArgumentException(in + " holds no train/validation/test.jsonl");
+                }
+            } else if (Files.isRegularFile(in)) {
+                String name = in.getFileName().toString().replaceFirst("\\.jsonl?$", "");
+                splits.put(name, Jsonl.read(in));
+            } else {
+                throw new IllegalArgumentException("input not found: " + in);
+            }
+        }
+        DataReport report = DataReport.of(splits, tasks, counter);
+        for (Path p : ReportWriter.write(report, out)) {
+            System.out.println("wrote " + p);
+        }
+        return 0;
+    }
+}

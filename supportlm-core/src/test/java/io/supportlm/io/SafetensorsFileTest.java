@@ -209,6 +209,14 @@ class SafetensorsFileTest {
                 .contains("UTF-8"));
     }
 
+    @Test
+    void deeplyNestedOrHugeJsonIsRejectedNotOverflowed() throws IOException {
+        String deep = "{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
+        assertTrue(rejects(deep, new byte[0]).getMessage().contains("not valid JSON"));
+        String longNumber = "{\"a\":{\"dtype\":\"F32\",\"shape\":[" + "9".repeat(5000) + "],\"data_offsets\":[0,4]}}";
+        rejects(longNumber, le(1f));
+    }
+
     private static final String JSON_CHARS = "{}[],:\"0123456789 ";
 
     @Test

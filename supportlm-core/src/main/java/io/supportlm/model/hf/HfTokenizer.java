@@ -26,9 +26,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Runtime: the DJL jar carries the native library for linux-x86_64/aarch64, osx-aarch64 and
  * win-x86_64; DJL extracts it on first use into its cache ({@code ~/.djl.ai}, or the directory in
- * the {@code DJL_CACHE_DIR} system property or environment variable). Nothing is downloaded.
+ * the {@code DJL_CACHE_DIR} system property or environment variable). DJL would download the
+ * library for other platforms from its CDN; this class switches DJL to offline mode (system
+ * property {@code ai.djl.offline=true}, unless already set) so that such a platform gets a clear
+ * error instead of a network call.
  */
 public final class HfTokenizer implements AutoCloseable {
+    static {
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
     /** Which side of a shorter sequence the padding goes on. */
     public enum PaddingSide { LEFT, RIGHT }
 

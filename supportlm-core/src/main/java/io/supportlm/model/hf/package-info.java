@@ -10,6 +10,6 @@
  * <p>Runtime needs: DJL's tokenizers jar carries its native library (linux x86_64/aarch64, macOS
  * arm64, Windows x86_64) and extracts it on first use to {@code ~/.djl.ai/tokenizers/} (set the
  * {@code DJL_CACHE_DIR} system property or environment variable to move it); nothing is
- * downloaded. DJL and jinjava log through SLF4J; without a binding SLF4J prints a one-time notice.
+ * downloaded (HfTokenizer puts DJL in offline mode, so an unsupported platform fails clearly). DJL and jinjava log through SLF4J; without a binding SLF4J prints a one-time notice.
  */
 package io.supportlm.model.hf;

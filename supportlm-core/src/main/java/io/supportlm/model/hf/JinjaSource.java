@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  *       value ({@code not a == b}, {@code not x is defined}, {@code not l|length == 1}); jinjava
  *       negates the first operand. Inside tags each unary {@code not} gets explicit parentheses
  *       ({@link #wrapNot}).</li>
+ *   <li>Inside tags (not macro definitions), keyword-argument values get parentheses
+ *       ({@code namespace(i=m|length - 1)}) and {@code x[::-1]} becomes {@code x|reverse|list}.</li>
  * </ol>
  * The rewriting is lexical: it assumes the text {@code {#} and line-leading {@code {%} do not occur
  * inside string literals, which holds for the chat templates in use.
@@ -39,10 +41,89 @@ final class JinjaSource {
         while (tags.find()) {
             String tag = tags.group();
             String body = tag.substring(2, tag.length() - 2);
+            if (!body.stripLeading().replaceFirst("^-", "").stripLeading().startsWith("macro")) {
+                body = wrapNamedArguments(reverseSlices(body));
+            }
             tags.appendReplacement(out, Matcher.quoteReplacement(tag.substring(0, 2) + wrapNot(body) + tag.substring(tag.length() - 2)));
         }
         tags.appendTail(out);
         return out.toString();
+    }
+
+    private static final Pattern REVERSE_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-1\\s*]");
+    private static final Pattern NAMED_ARGUMENT = Pattern.compile("[A-Za-z_]\\w*\\s*=(?!=)");
+
+    /** {@code x[::-1]} (unsupported by jinjava's parser) becomes {@code x|reverse|list}. */
+    static String reverseSlices(String expr) {
+        return REVERSE_SLICE.matcher(expr).replaceAll("|reverse|list");
+    }
+
+    /**
+     * Parenthesises keyword-argument values, {@code f(a=x|length - 1)} to {@code f(a=(x|length - 1))}:
+     * jinjava binds {@code a=x|length} before the subtraction.
+     */
+    static String wrapNamedArguments(String expr) {
+        StringBuilder out = new StringBuilder();
+        java.util.ArrayDeque<Character> brackets = new java.util.ArrayDeque<>();
+        boolean argumentStart = false;
+        int i = 0;
+        while (i < expr.length()) {
+            char c = expr.charAt(i);
+            if (c == '\'' || c == '"') {
+                int j = skipString(expr, i);
+                out.append(expr, i, j);
+                i = j;
+                argumentStart = false;
+                continue;
+            }
+            if (argumentStart && !brackets.isEmpty() && brackets.peek() == '(') {
+                Matcher m = NAMED_ARGUMENT.matcher(expr).region(i, expr.length());
+                if (m.lookingAt()) {
+                    int end = argumentEnd(expr, m.end());
+                    out.append(m.group()).append('(').append(wrapNamedArguments(expr.substring(m.end(), end).strip())).append(')');
+                    i = end;
+                    argumentStart = false;
+                    continue;
+                }
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                brackets.push(c);
+            } else if ((c == ')' || c == ']' || c == '}') && !brackets.isEmpty()) {
+                brackets.pop();
+            }
+            if (c == '(' || c == ',') {
+                argumentStart = true;
+            } else if (!Character.isWhitespace(c)) {
+                argumentStart = false;
+            }
+            out.append(c);
+            i++;
+        }
+        return out.toString();
+    }
+
+    private static int argumentEnd(String s, int i) {
+        int depth = 0;
+        int j = i;
+        while (j < s.length()) {
+            char c = s.charAt(j);
+            if (c == '\'' || c == '"') {
+                j = skipString(s, j);
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (depth == 0) {
+                    return j;
+                }
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                return j;
+            }
+            j++;
+        }
+        return j;
     }
 
     /**

@@ -53,4 +53,14 @@ class JinjaSourceTest {
         assertEquals("- not (loop.first) -", JinjaSource.wrapNot("- not loop.first -"));
         assertEquals("knot notes", JinjaSource.wrapNot("knot notes"));
     }
+
+    @Test
+    void keywordArgumentsAndReverseSlicesAreRewritten() {
+        assertEquals("namespace(a=(true), i=(m|length - 1))", JinjaSource.wrapNamedArguments("namespace(a=true, i=m|length - 1)"));
+        assertEquals("f(x == 1, g(k=(h(1, 2))))", JinjaSource.wrapNamedArguments("f(x == 1, g(k=h(1, 2)))"));
+        assertEquals("t | tojson(indent=(4))", JinjaSource.wrapNamedArguments("t | tojson(indent=4)"));
+        assertEquals("for m in messages|reverse|list", JinjaSource.reverseSlices("for m in messages[::-1]"));
+        assertEquals("2|3,2,1", render("{% set ns = namespace(found=false, i=l|length - 1) %}{{ ns.i }}|"
+                + "{% for x in l[::-1] %}{{ x }}{{ ',' if not loop.last }}{% endfor %}", Map.of("l", List.of(1, 2, 3))));
+    }
 }

@@ -40,8 +40,15 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code indent}. Python methods on strings and dicts that templates call are provided by
  * {@link PythonMethodsResolver}. Jinjava itself handles slicing ({@code messages[1:]}),
  * {@code namespace()}, {@code loop.*}, {@code is string/mapping/iterable/defined/none},
- * {@code x if c else y}, {@code in}, negative indexes and the usual filters. Not supported:
- * transformers' {@code {% generation %}} tag (assistant masks).
+ * {@code x if c else y}, {@code in}, negative indexes and the usual filters; {@link JinjaSource}
+ * rewrites the source where jinjava's lexer or precedence differ from Jinja2 (line-start
+ * {@code lstrip_blocks}, comments, {@code not}, keyword arguments, {@code [::-1]}).
+ *
+ * <p>Known differences from Jinja2, none used by the templates tested (SmolLM2, Qwen2.5, Qwen3,
+ * Llama 3.2, Gemma 3): printing a boolean gives {@code true} (Python: {@code True}) and printing
+ * none gives the empty string; a unary minus right after {@code {{ } is read as whitespace
+ * control; slices with a step other than {@code [::-1]}; transformers' {@code {% generation %}}
+ * tag (assistant masks) is not supported.
  */
 public final class ChatTemplate {
     /** A chat message with string content. */

@@ -31,23 +31,42 @@ final class JinjaSource {
     private static final Pattern LINE_START_BEFORE_TAG = Pattern.compile("(?m)^[ \\t]+(?=\\{%(?!\\+)|\\{#(?!\\+))");
     private static final Pattern COMMENT = Pattern.compile("\\{#(-?)(.*?)(-?)#}(\\r?\\n)?", Pattern.DOTALL);
 
-    private static final Pattern TAG = Pattern.compile("\\{[{%].*?[}%]}", Pattern.DOTALL);
-
     private JinjaSource() {}
 
-    private static String parenthesiseNot(String s) {
-        Matcher tags = TAG.matcher(s);
-        StringBuilder out = new StringBuilder();
-        while (tags.find()) {
-            String tag = tags.group();
-            String body = tag.substring(2, tag.length() - 2);
+    /** Applies the expression rewrites to the inside of every {@code {{ }}} and {@code {% %}} tag. */
+    private static String rewriteTags(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 64);
+        int i = 0;
+        while (i < s.length()) {
+            int open = nextTagStart(s, i);
+            if (open < 0) {
+                out.append(s, i, s.length());
+                break;
+            }
+            String close = s.charAt(open + 1) == '{' ? "}}" : "%}";
+            int j = open + 2;
+            while (j < s.length() && !s.startsWith(close, j)) {
+                char c = s.charAt(j);
+                j = c == '\'' || c == '"' ? skipString(s, j) : j + 1;
+            }
+            if (j >= s.length()) { // unterminated: leave it for jinjava to report
+                out.append(s, i, s.length());
+                break;
+            }
+            String body = s.substring(open + 2, j);
             if (!body.stripLeading().replaceFirst("^-", "").stripLeading().startsWith("macro")) {
                 body = wrapNamedArguments(reverseSlices(body));
             }
-            tags.appendReplacement(out, Matcher.quoteReplacement(tag.substring(0, 2) + wrapNot(body) + tag.substring(tag.length() - 2)));
+            out.append(s, i, open + 2).append(wrapNot(body)).append(close);
+            i = j + 2;
         }
-        tags.appendTail(out);
         return out.toString();
+    }
+
+    private static int nextTagStart(String s, int from) {
+        int a = s.indexOf("{{", from);
+        int b = s.indexOf("{%", from);
+        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
     }
 
     private static final Pattern REVERSE_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-1\\s*]");
@@ -235,7 +254,7 @@ final class JinjaSource {
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
         m.appendTail(out);
-        String result = parenthesiseNot(out.toString());
+        String result = rewriteTags(out.toString());
         if (result.endsWith("\r\n")) {
             return result.substring(0, result.length() - 2);
         }

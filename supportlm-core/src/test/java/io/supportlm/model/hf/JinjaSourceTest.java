@@ -63,4 +63,11 @@ class JinjaSourceTest {
         assertEquals("2|3,2,1", render("{% set ns = namespace(found=false, i=l|length - 1) %}{{ ns.i }}|"
                 + "{% for x in l[::-1] %}{{ x }}{{ ',' if not loop.last }}{% endfor %}", Map.of("l", List.of(1, 2, 3))));
     }
+
+    @Test
+    void stringLiteralsMayContainTagDelimiters() {
+        assertEquals("}} %} a", render("{{ '}}' }} {{ \"%}\" }} {% if not x is defined %}a{% endif %}", Map.of()));
+        String longLiteral = "y".repeat(200_000);
+        assertEquals(longLiteral, render("{{ '" + longLiteral + "' if not x is defined }}", Map.of()), "long tags are scanned, not backtracked");
+    }
 }

@@ -41,7 +41,13 @@ public final class HfTokenizer implements AutoCloseable {
     /** Which side of a shorter sequence the padding goes on. */
     public enum PaddingSide { LEFT, RIGHT }
 
-    /** One encoded text: token ids, attention mask (1 = token, 0 = padding) and char offsets. */
+    /**
+     * One encoded text: token ids, attention mask (1 = token, 0 = padding), and each token's
+     * {@code [start, end)} in the input as Java {@code char} (UTF-16) indices, so that
+     * {@code text.substring(start, end)} is the token's source ({@code [0, 0]} for added special
+     * tokens). transformers reports code-point indices instead; they differ only after characters
+     * outside the Basic Multilingual Plane (emoji).
+     */
     public record Encoding(int[] ids, int[] attentionMask, int[][] offsets, String[] tokens) {
         public int length() {
             return ids.length;
@@ -153,7 +159,7 @@ public final class HfTokenizer implements AutoCloseable {
 
     /** Encodes one text, with the tokenizer's special tokens (e.g. [CLS] ... [SEP]) when asked. */
     public Encoding encode(String text, boolean addSpecialTokens) {
-        return convert(tokenizer.encode(text, addSpecialTokens, false));
+        return convert(text, tokenizer.encode(text, addSpecialTokens, false));
     }
 
     /**
@@ -161,7 +167,7 @@ public final class HfTokenizer implements AutoCloseable {
      * transformers' {@code truncation=True, max_length=n}).
      */
     public Encoding encode(String text, boolean addSpecialTokens, int maxLength) {
-        return convert(truncating(maxLength).encode(text, addSpecialTokens, false));
+        return convert(text, truncating(maxLength).encode(text, addSpecialTokens, false));
     }
 
     /**
@@ -207,7 +213,7 @@ public final class HfTokenizer implements AutoCloseable {
         return truncating.computeIfAbsent(maxLength, n -> build(file, n));
     }
 
-    private static Encoding convert(ai.djl.huggingface.tokenizers.Encoding e) {
+    private static Encoding convert(String text, ai.djl.huggingface.tokenizers.Encoding e) {
         long[] ids = e.getIds();
         long[] mask = e.getAttentionMask();
         CharSpan[] spans = e.getCharTokenSpans();
@@ -218,9 +224,14 @@ public final class HfTokenizer implements AutoCloseable {
             outIds[i] = Math.toIntExact(ids[i]);
             outMask[i] = (int) mask[i];
             CharSpan s = spans == null || i >= spans.length ? null : spans[i];
-            offsets[i] = s == null ? new int[] {0, 0} : new int[] {s.getStart(), s.getEnd()};
+            offsets[i] = s == null ? new int[] {0, 0} : new int[] {charIndex(text, s.getStart()), charIndex(text, s.getEnd())};
         }
         return new Encoding(outIds, outMask, offsets, e.getTokens());
+    }
+
+    /** The UTF-16 index of code point {@code codePoint} of {@code text} (DJL, like Python, counts code points). */
+    private static int charIndex(String text, int codePoint) {
+        return codePoint == 0 ? 0 : text.offsetByCodePoints(0, Math.min(codePoint, text.codePointCount(0, text.length())));
     }
 
     /** Decodes ids to text, optionally dropping special tokens. */

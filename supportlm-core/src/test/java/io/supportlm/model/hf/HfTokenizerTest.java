@@ -173,6 +173,11 @@ class HfTokenizerTest {
             assertArrayEquals(new int[] {101, 7592, 1010, 2088, 999, 102}, e.ids());
             assertArrayEquals(new int[][] {{0, 0}, {0, 5}, {5, 6}, {7, 12}, {12, 13}, {0, 0}}, e.offsets());
             assertEquals("hello, world!", t.decode(e.ids(), true));
+            String emoji = "a\uD83D\uDCE6b où"; // "a📦b où": the emoji is two Java chars
+            HfTokenizer.Encoding u = t.encode(emoji, true);
+            assertArrayEquals(new int[] {101, 100, 15068, 102}, u.ids(), "[CLS] [UNK] ou [SEP]: accents stripped");
+            assertEquals("a\uD83D\uDCE6b", emoji.substring(u.offsets()[1][0], u.offsets()[1][1]));
+            assertEquals("où", emoji.substring(u.offsets()[2][0], u.offsets()[2][1]));
             assertEquals(OptionalInt.of(0), t.padId());
             assertEquals(OptionalInt.of(100), t.unkId());
             // the file asks for truncation and fixed padding at 128; transformers ignores both by default

@@ -44,7 +44,7 @@ import jinjava.javax.el.CompositeELResolver;
  * rewrites the source where jinjava's lexer or precedence differ from Jinja2 (line-start
  * {@code lstrip_blocks}, comments, {@code not}, keyword arguments, {@code [::-1]}).
  *
- * <p>Known differences from Jinja2, none used by the templates tested (SmolLM2, Qwen2.5, Qwen3,
+ * <p>Known differences from Jinja2, none used by the templates tested (SmolLM2, Qwen2.5, Qwen3, Llama 3,
  * Llama 3.2, Gemma 3): printing a boolean gives {@code true} (Python: {@code True}) and printing
  * none gives the empty string; a unary minus right after {@code {{ } is read as whitespace
  * control; slices with a step other than {@code [::-1]}; transformers' {@code {% generation %}}

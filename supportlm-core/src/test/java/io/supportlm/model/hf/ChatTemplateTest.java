@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Real chat templates (SmolLM2-Instruct, Qwen2.5-Instruct, Qwen3, Llama-3.2-Instruct, gemma-3-it; sources in
+ * Real chat templates (SmolLM2-Instruct, Qwen2.5-Instruct, Qwen3, Llama-3-Instruct, Llama-3.2-Instruct, gemma-3-it; sources in
  * chat-templates/SOURCES.md) rendered over the conversations of cases.json must equal, character
  * for character, what Jinja2 renders with transformers' settings (expected/, written by
  * render_reference.py).
@@ -85,7 +85,7 @@ class ChatTemplateTest {
                 }));
             }
         }
-        assertEquals(31, tests.size(), "one test per file in expected/");
+        assertEquals(35, tests.size(), "one test per file in expected/");
         return tests.stream();
     }
 

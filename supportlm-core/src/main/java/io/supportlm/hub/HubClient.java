@@ -1,0 +1,100 @@
+package io.supportlm.hub;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pulls model repositories from the Hugging Face Hub into the cache huggingface_hub shares, and resolves
+ * {@code org/name[@revision]} to a local snapshot folder.
+ *
+ * <pre>{@code
+ * HubClient hub = HubClient.fromEnvironment();                       // HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE
+ * Snapshot s = hub.pull(RepoId.parse("HuggingFaceTB/SmolLM2-135M-Instruct"), IncludePatterns.defaults(), DownloadListener.NONE);
+ * Path config = s.directory().resolve("config.json");
+ * }</pre>
+ *
+ * A pull lists the revision ({@code /api/models/<repo>/revision/<rev>?blobs=true}), writes
+ * {@code refs/<rev>} when the revision is a branch or tag, and brings each file matching the include
+ * patterns into {@code snapshots/<commit>/}: files already linked there cost no request at all, blobs
+ * present from another snapshot (or from Python) are verified by hash and linked, the rest are downloaded
+ * with resume and verified. Files are fetched one after another.
+ */
+public final class HubClient {
+    private final HubSettings settings;
+    private final HubCache cache;
+    private final HubHttp http;
+    private final BlobFetcher fetcher;
+
+    public HubClient(HubSettings settings) {
+        this.settings = settings;
+        this.cache = new HubCache(settings.cacheDir());
+        this.http = new HubHttp(settings);
+        this.fetcher = new BlobFetcher(http, cache, settings.maxAttempts());
+    }
+
+    public static HubClient fromEnvironment() {
+        return new HubClient(HubSettings.fromEnvironment());
+    }
+
+    public HubSettings settings() {
+        return settings;
+    }
+
+    public HubCache cache() {
+        return cache;
+    }
+
+    /**
+     * Makes the files of {@code repo} that match {@code include} present in the cache and returns the snapshot.
+     * Offline ({@link HubSettings#offline()}) it only looks the revision up in the cache.
+     *
+     * @throws HubException saying what was not found, refused, unreachable, corrupt, or not cached
+     */
+    public Snapshot pull(RepoId repo, IncludePatterns include, DownloadListener listener) throws IOException {
+        if (settings.offline()) {
+            return cache.findSnapshot(repo);
+        }
+        RevisionListing listing = listRevision(repo);
+        List<RevisionListing.RemoteFile> selected = new ArrayList<>();
+        long totalBytes = 0;
+        for (RevisionListing.RemoteFile file : listing.files()) {
+            if (include.matches(file.path())) {
+                selected.add(file);
+                totalBytes += Math.max(0, file.size());
+            }
+        }
+        if (selected.isEmpty()) {
+            List<String> names = listing.files().stream().map(RevisionListing.RemoteFile::path).toList();
+            throw new HubException(HubException.Kind.NOT_FOUND, "no file of " + repo + " matches " + include.globs()
+                    + "; the revision has " + (names.size() > 20 ? names.subList(0, 20) + " …" : names));
+        }
+        listener.onPlan(repo, listing.commit(), selected.size(), totalBytes);
+        cache.writeRef(repo, listing.commit());
+        List<String> files = new ArrayList<>();
+        int downloaded = 0;
+        for (RevisionListing.RemoteFile file : selected) {
+            if (fetcher.fetch(repo, listing.commit(), file, listener)) {
+                downloaded++;
+            }
+            files.add(file.path());
+        }
+        return new Snapshot(repo, listing.commit(), cache.snapshotDir(repo, listing.commit()), files, downloaded);
+    }
+
+    /**
+     * The local folder for a model argument: offline straight from the cache, online after a pull with the
+     * default include patterns (which costs one listing request when everything is cached already).
+     */
+    public Snapshot resolve(RepoId repo) throws IOException {
+        return pull(repo, IncludePatterns.defaults(), DownloadListener.NONE);
+    }
+
+    private RevisionListing listRevision(RepoId repo) throws HubException {
+        URI uri = http.endpointUri("api/models/" + repo.owner() + "/" + repo.name() + "/revision/"
+                + HubHttp.encodeSegment(repo.revision()) + "?blobs=true");
+        String what = "the file list of " + repo;
+        return RevisionListing.parse(http.getText(uri, repo, what), repo, what + " (" + uri + ")");
+    }
+}

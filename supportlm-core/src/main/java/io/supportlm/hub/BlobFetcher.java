@@ -88,7 +88,7 @@ final class BlobFetcher {
                 .map(BlobFetcher::parseLong).orElse(file.size());
         URI downloadUri = resolve;
         if (HubHttp.isRedirect(status) && headers.firstValue("Location").isPresent()) {
-            downloadUri = resolve.resolve(headers.firstValue("Location").get()); // straight to the CDN
+            downloadUri = response.uri().resolve(headers.firstValue("Location").get()); // straight to the CDN
         }
         try {
             cache.blob(repo, etag);

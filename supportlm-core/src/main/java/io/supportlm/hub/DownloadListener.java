@@ -8,7 +8,10 @@ package io.supportlm.hub;
 public interface DownloadListener {
     DownloadListener NONE = new DownloadListener() { };
 
-    /** The revision resolved to {@code commit} and {@code fileCount} files match the include patterns. */
+    /**
+     * The revision resolved to {@code commit} and {@code fileCount} files match the include patterns;
+     * {@code totalBytes} is -1 when the listing did not give every size.
+     */
     default void onPlan(RepoId repo, String commit, int fileCount, long totalBytes) { }
 
     /**

@@ -2,6 +2,8 @@ package io.supportlm.hub;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -62,7 +64,7 @@ public final class HubClient {
         for (RevisionListing.RemoteFile file : listing.files()) {
             if (include.matches(file.path())) {
                 selected.add(file);
-                totalBytes += Math.max(0, file.size());
+                totalBytes = totalBytes < 0 || file.size() < 0 ? -1 : totalBytes + file.size();
             }
         }
         if (selected.isEmpty()) {
@@ -84,11 +86,44 @@ public final class HubClient {
     }
 
     /**
-     * The local folder for a model argument: offline straight from the cache, online after a pull with the
-     * default include patterns (which costs one listing request when everything is cached already).
+     * The snapshot for a model argument: offline straight from the cache; online after a pull with the default
+     * include patterns (one listing request when everything is cached already). When the hub cannot be
+     * reached but the revision is cached, the cached snapshot is returned, as huggingface_hub does.
      */
     public Snapshot resolve(RepoId repo) throws IOException {
-        return pull(repo, IncludePatterns.defaults(), DownloadListener.NONE);
+        try {
+            return pull(repo, IncludePatterns.defaults(), DownloadListener.NONE);
+        } catch (HubException e) {
+            if (e.kind() != HubException.Kind.NETWORK) {
+                throw e;
+            }
+            try {
+                return cache.findSnapshot(repo);
+            } catch (HubException notCached) {
+                e.addSuppressed(notCached);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The local folder of a model argument as the CLI takes it: an existing directory is used as it is,
+     * anything else must be {@code org/name[@revision]} and is {@linkplain #resolve resolved} through the hub.
+     *
+     * @throws IllegalArgumentException when the argument is neither a directory nor a valid repository id
+     */
+    public Path modelDirectory(String argument) throws IOException {
+        if (argument != null && !argument.isBlank() && Files.isDirectory(Path.of(argument))) {
+            return Path.of(argument);
+        }
+        RepoId repo;
+        try {
+            repo = RepoId.parse(argument);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model '" + argument + "' is neither a local directory nor a hub repository: "
+                    + e.getMessage(), e);
+        }
+        return resolve(repo).directory();
     }
 
     private RevisionListing listRevision(RepoId repo) throws HubException {

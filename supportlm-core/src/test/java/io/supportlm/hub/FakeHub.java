@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * {@code /cdn/<sha256>} on another host name ({@code localhost} instead of {@code 127.0.0.1}, as the real
  * hub sends LFS downloads to its CDN) and carry {@code X-Linked-Etag} / {@code X-Linked-Size}. The CDN honours
  * {@code Range}. Switches make it cut bodies half-way, corrupt them, ignore ranges, or list a file it cannot
- * serve. Every request is logged.
+ * serve. {@code acme/renamed} answers every request with a relative redirect to {@code acme/tiny}, as the hub
+ * does for renamed repositories. Every request is logged.
  */
 final class FakeHub implements AutoCloseable {
     static final String COMMIT = "4f3c2b1a09876543210fedcba9876543210fedcb";
@@ -117,6 +118,12 @@ final class FakeHub implements AutoCloseable {
             requests.add(new Request(exchange.getRequestMethod(), rawPath,
                     exchange.getRequestHeaders().getFirst("Range"),
                     exchange.getRequestHeaders().getFirst("Authorization")));
+            if (rawPath.startsWith("/api/models/acme/renamed/") || rawPath.startsWith("/acme/renamed/")) {
+                // A renamed repository: the hub answers with a relative redirect to the new name.
+                exchange.getResponseHeaders().set("Location", rawPath.replace("/acme/renamed/", "/acme/tiny/"));
+                exchange.sendResponseHeaders(307, -1);
+                return;
+            }
             Matcher m;
             if ((m = REVISION_API.matcher(rawPath)).matches()) {
                 revisionInfo(exchange, m.group(1), URLDecoder.decode(m.group(2), StandardCharsets.UTF_8));

@@ -342,4 +342,33 @@ class HubClientTest {
                 e.getMessage());
         assertTrue(hub.requests.isEmpty());
     }
+    @Test
+    void resolveFallsBackToTheCacheWhenTheHubIsUnreachable() throws IOException {
+        Snapshot online = client().pull(TINY, IncludePatterns.defaults(), DownloadListener.NONE);
+        hub.close();
+        HubClient unreachable = new HubClient(client().settings().withTimeout(Duration.ofSeconds(2)));
+
+        assertEquals(online.directory(), unreachable.resolve(TINY).directory());
+        HubException e = assertThrows(HubException.class, () -> unreachable.resolve(RepoId.parse("acme/other")));
+        assertEquals(HubException.Kind.NETWORK, e.kind());
+    }
+
+    @Test
+    void modelDirectoryTakesALocalFolderOrAHubRepository() throws IOException {
+        Path local = Files.createDirectories(cacheDir.resolve("my-model"));
+
+        assertEquals(local, client().modelDirectory(local.toString()));
+        assertEquals(repoDir().resolve("snapshots").resolve(FakeHub.COMMIT), client().modelDirectory("acme/tiny"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> client().modelDirectory(cacheDir.resolve("no-such-dir").toString()));
+        assertTrue(e.getMessage().contains("neither a local directory nor a hub repository"), e.getMessage());
+    }
+    @Test
+    void renamedRepositoryIsFollowedThroughRelativeRedirects() throws IOException {
+        Snapshot snapshot = client().pull(RepoId.parse("acme/renamed"), IncludePatterns.defaults(), DownloadListener.NONE);
+
+        assertEquals(cacheDir.resolve("models--acme--renamed/snapshots/" + FakeHub.COMMIT), snapshot.directory());
+        assertArrayEquals(hub.content("acme/tiny", "model.safetensors"),
+                Files.readAllBytes(snapshot.directory().resolve("model.safetensors")));
+    }
 }

@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -55,8 +54,9 @@ final class BlobFetcher {
         Path lockFile = cache.lockFile(repo, meta.etag());
         Files.createDirectories(lockFile.getParent());
         Files.createDirectories(blob.getParent());
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = lockChannel.lock()) {
+        // One writer per blob across processes; released when the channel closes.
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            lockChannel.lock();
             if (!blobVerifies(blob, meta)) { // another process may have finished it while we waited
                 download(repo, path, meta, listener);
             }

@@ -48,7 +48,7 @@ final class PullCommand implements Callable<Integer> {
             description = "Cache root. Default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.")
     Path cacheDir;
 
-    @Option(names = "--endpoint", paramLabel = "URL", description = "Hub URL. Default: $HF_ENDPOINT, else https://huggingface.co.")
+    @Option(names = "--endpoint", paramLabel = "URL", description = "Hub URL. Default: $HF_ENDPOINT, else the public hub (huggingface.co).")
     String endpoint;
 
     @Option(names = "--offline", description = "Use the cache only, never the network (also HF_HUB_OFFLINE=1).")

@@ -21,7 +21,8 @@ import java.util.List;
  * {@code refs/<rev>} when the revision is a branch or tag, and brings each file matching the include
  * patterns into {@code snapshots/<commit>/}: files already linked there cost no request at all, blobs
  * present from another snapshot (or from Python) are verified by hash and linked, the rest are downloaded
- * with resume and verified. Files are fetched one after another.
+ * with resume and verified. Files are fetched one after another. Separate processes may pull into one cache
+ * at the same time (a lock file per blob); within one JVM, pull a given repository from one thread at a time.
  */
 public final class HubClient {
     private final HubSettings settings;

@@ -165,7 +165,8 @@ final class HubHttp {
     }
 
     private String networkHint() {
-        return "; check HF_ENDPOINT (now " + settings.endpoint() + ") and the network, or use the cache with --offline / HF_HUB_OFFLINE=1";
+        return "; check the endpoint (HF_ENDPOINT or --endpoint, now " + settings.endpoint()
+                + ") and the network, or use the cache with --offline / HF_HUB_OFFLINE=1";
     }
 
     private static String hostOf(URI uri) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,8 +135,7 @@ public final class Checkpoint implements WeightStore {
             throw new CheckpointFormatException(index, "missing object 'weight_map' (tensor name -> shard file)");
         }
         Map<String, String> out = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
             if (!e.getValue().isTextual() || e.getValue().textValue().isEmpty()) {
                 throw new CheckpointFormatException(index, "weight_map entry '" + e.getKey() + "' must be a file name, got "
                         + e.getValue());

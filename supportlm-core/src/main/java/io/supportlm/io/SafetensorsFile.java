@@ -148,8 +148,7 @@ public final class SafetensorsFile implements WeightStore {
             throw new CheckpointFormatException(path, "header must be a JSON object");
         }
         List<TensorInfo> entries = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
             String name = field.getKey();
             JsonNode value = field.getValue();
             if (name.equals("__metadata__")) {
@@ -173,8 +172,7 @@ public final class SafetensorsFile implements WeightStore {
         if (!value.isObject()) {
             throw new CheckpointFormatException(path, "__metadata__ must be an object of strings");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : value.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new CheckpointFormatException(path, "__metadata__ value of '" + e.getKey()
                         + "' must be a string, got " + e.getValue());

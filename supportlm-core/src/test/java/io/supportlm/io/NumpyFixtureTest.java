@@ -59,7 +59,7 @@ class NumpyFixtureTest {
                 }
                 assertArrayEquals(wanted, values, name);
             }
-            expected.get("shapes").fields().forEachRemaining(e -> {
+            expected.get("shapes").properties().forEach(e -> {
                 long[] shape = new long[e.getValue().size()];
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = e.getValue().get(i).longValue();

@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -143,14 +142,15 @@ public final class ChatTemplate {
         throw new IllegalArgumentException(file + ": no chat template named '" + wanted + "' (has " + names + ")");
     }
 
-    /** The special tokens transformers passes to templates: every {@code *_token} field that is set. */
+    /** transformers' {@code SPECIAL_TOKENS_ATTRIBUTES}, the names templates see. */
+    private static final List<String> SPECIAL_TOKEN_FIELDS =
+            List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
+
+    /** The special tokens transformers passes to templates ({@code special_tokens_map}): those that are set. */
     static Map<String, Object> specialTokensMap(JsonNode config, String file) {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (Iterator<String> it = config.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (field.endsWith("_token") && !field.equals("chat_template")) {
-                SpecialTokens.token(config, field, file).ifPresent(v -> out.put(field, v));
-            }
+        for (String field : SPECIAL_TOKEN_FIELDS) {
+            SpecialTokens.token(config, field, file).ifPresent(v -> out.put(field, v));
         }
         JsonNode extra = config.get("additional_special_tokens");
         if (extra != null && extra.isArray()) {

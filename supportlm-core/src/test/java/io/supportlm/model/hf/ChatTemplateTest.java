@@ -54,6 +54,7 @@ class ChatTemplateTest {
         config.put("chat_template", resource(model + ".jinja"));
         tokens.forEach(config::put);
         config.put("model_max_length", 131072);
+        config.put("add_bos_token", true); // a boolean *_token field, present in Llama and Gemma configs
         Path file = Files.createDirectories(dir.resolve(model)).resolve("tokenizer_config.json");
         Files.writeString(file, JsonFiles.JSON.writeValueAsString(config));
         return ChatTemplate.fromTokenizerConfig(file).withClock(clock);

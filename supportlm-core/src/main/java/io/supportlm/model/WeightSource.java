@@ -1,5 +1,6 @@
 package io.supportlm.model;
 
+import io.supportlm.io.WeightStore;
 import io.supportlm.tensor.Tensor;
 import java.util.Set;
 
@@ -10,6 +11,21 @@ public interface WeightSource {
 
     /** The tensor called {@code name}; an exception naming it (and the checkpoint) when absent. */
     Tensor tensor(String name);
+
+    /** The tensors of a checkpoint on disk (memory-mapped, not copied). */
+    static WeightSource of(WeightStore store) {
+        return new WeightSource() {
+            @Override
+            public Set<String> names() {
+                return store.names();
+            }
+
+            @Override
+            public Tensor tensor(String name) {
+                return store.tensor(name);
+            }
+        };
+    }
 
     default boolean has(String name) {
         return names().contains(name);

@@ -56,6 +56,21 @@ public record ClassificationMetrics(String task, List<String> labels, int evalua
         labels = List.copyOf(labels);
         perClass = List.copyOf(perClass);
         topKAccuracy = Collections.unmodifiableSortedMap(new TreeMap<>(topKAccuracy));
+        confusion = copy(confusion);
+    }
+
+    /** A copy of the {@code [gold][predicted]} counts. */
+    @Override
+    public int[][] confusion() {
+        return copy(confusion);
+    }
+
+    private static int[][] copy(int[][] matrix) {
+        int[][] out = new int[matrix.length][];
+        for (int i = 0; i < matrix.length; i++) {
+            out[i] = matrix[i].clone();
+        }
+        return out;
     }
 
     /** Metrics without top-k accuracy. */

@@ -9,9 +9,9 @@ public final class ConsoleTable {
     private ConsoleTable() {
     }
 
-    /** One row per task: examples, accuracy, macro-F1, weighted-F1, top-k, and each comparison's macro-F1. */
+    /** One row per task: rows scored, accuracy, macro-F1, weighted-F1, top-k, and each comparison's macro-F1. */
     public static String render(EvaluationReport report, List<EvaluationReport> comparisons) {
-        var header = new ArrayList<>(List.of("task", "examples", "accuracy", "macro-F1", "weighted-F1"));
+        var header = new ArrayList<>(List.of("task", "scored", "accuracy", "macro-F1", "weighted-F1"));
         List<Integer> ks = List.copyOf(report.metrics().values().iterator().next().topKAccuracy().keySet());
         ks.forEach(k -> header.add("top-" + k));
         comparisons.forEach(other -> header.add("macro-F1 (" + other.model() + ")"));

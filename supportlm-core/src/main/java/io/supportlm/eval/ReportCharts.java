@@ -137,7 +137,7 @@ public final class ReportCharts {
             spokes[i] = tasks.get(i) + numbers;
         }
 
-        var chart = new RadarChart(760, 660, Styler.ChartTheme.XChart);
+        var chart = new RadarChart(900, 720, Styler.ChartTheme.XChart);
         chart.setTitle("Macro-F1 per task (centre 0, rim 1)");
         chart.setRadiiLabels(spokes);
         var style = chart.getStyler();
@@ -145,6 +145,7 @@ public final class ReportCharts {
         style.setLegendLayout(Styler.LegendLayout.Horizontal);
         style.setChartBackgroundColor(Color.WHITE);
         style.setRadiiTickMarksCount(5);
+        style.setPlotContentSize(0.72); // room beside the rim for the spoke labels, which XChart would clip
         style.setSeriesFilled(true);
         style.setMarkerSize(8);
         style.setToolTipsEnabled(false);

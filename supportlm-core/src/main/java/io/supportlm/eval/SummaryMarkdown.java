@@ -18,7 +18,7 @@ final class SummaryMarkdown {
                 .append(report.examples().size()).append(" · mean macro-F1 over tasks: ")
                 .append(num(report.meanMacroF1())).append("\n\n");
 
-        md.append("| task | examples | accuracy | macro-F1 | weighted-F1 |");
+        md.append("| task | scored | accuracy | macro-F1 | weighted-F1 |");
         for (int k : sortedKs(report)) {
             md.append(" top-").append(k).append(" |");
         }

@@ -176,7 +176,7 @@ class ReportWriterTest {
         String md = Files.readString(dir.resolve("summary.md"));
         String intentRow = "| intent | 7 | 0.4286 | 0.2667 | 0.4000 |";
         assertTrue(md.contains(intentRow), md);
-        assertTrue(md.contains("| task | examples | accuracy | macro-F1 | weighted-F1 | top-1 | top-3 |"
+        assertTrue(md.contains("| task | scored | accuracy | macro-F1 | weighted-F1 | top-1 | top-3 |"
                 + " macro-F1, base, untrained heads |"), md);
         assertTrue(md.contains("| b | 0.3333 | 0.5000 | 0.4000 | 2 | 3 |"), md);
         assertTrue(md.contains("| e † | 0.0000 | 0.0000 | 0.0000 | 0 | 0 |"), md);

@@ -115,6 +115,18 @@ class DataCommandTest {
             assertEquals(4, first); // 1 + 1 + 2 attempts for the bad answer
             assertEquals(1, run(log, args));
             assertEquals(first + 2, calls.get(), "cached answers cost nothing; only the failed one is asked again");
+
+            Path csv = dir.resolve("raw.csv");
+            Files.writeString(csv, "message\nI want a refund\nwhere is my parcel\n");
+            Path map = dir.resolve("map.yaml");
+            Files.writeString(map, "mapping:\n  inputs.text: message\n");
+            String[] raw = args.clone();
+            raw[2] = csv.toString();
+            String[] withConfig = java.util.stream.Stream.concat(java.util.Arrays.stream(raw), java.util.stream.Stream.of("--config", map.toString()))
+                    .toArray(String[]::new);
+            assertEquals(0, run(log, withConfig), log::toString);
+            assertEquals(List.of("raw:2", "raw:3"), Jsonl.read(out).stream().map(r -> r.id()).toList());
+            assertEquals(first + 2, calls.get(), "same texts, same prompts: served from the cache");
         } finally {
             server.stop(0);
         }

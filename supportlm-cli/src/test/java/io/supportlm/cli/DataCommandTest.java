@@ -42,13 +42,17 @@ class DataCommandTest {
         assertTrue(out.toString().contains("rows read 300 = accepted 300 + rejected 0 + duplicates dropped 0"), out::toString);
 
         Path clean = dir.resolve("clean.jsonl");
-        assertEquals(0, run(out, "data", "ingest", "--out", clean.toString(), tickets.toString()), out::toString);
+        Path ingestReport = dir.resolve("ingest-report.json");
+        assertEquals(0, run(out, "data", "ingest", "--out", clean.toString(), "--report", ingestReport.toString(), tickets.toString()),
+                out::toString);
         assertTrue(Files.readString(clean).contains("[EMAIL]") || Files.readString(clean).contains("[PHONE]"));
         assertEquals(0, run(out, "data", "split", clean.toString(), "--out", dir.resolve("splits").toString(), "--stratify", "queue"),
                 out::toString);
-        assertEquals(0, run(out, "data", "report", dir.resolve("splits").toString(), "--out", dir.resolve("report").toString()),
-                out::toString);
-        assertTrue(Files.readString(dir.resolve("report/report.md")).contains("## Labels: queue"));
+        assertEquals(0, run(out, "data", "report", dir.resolve("splits").toString(), "--out", dir.resolve("report").toString(),
+                "--ingest-report", ingestReport.toString()), out::toString);
+        String md = Files.readString(dir.resolve("report/report.md"));
+        assertTrue(md.contains("## Labels: queue"), md);
+        assertTrue(md.contains("rows read 300 = accepted 300 + rejected 0 + duplicates dropped 0") && md.contains("| EMAIL |"), md);
         assertTrue(Files.isRegularFile(dir.resolve("report/labels-queue.png")));
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.supportlm.data.Jsonl;
 import io.supportlm.data.SupportRecord;
+import io.supportlm.data.ingest.IngestResult;
 import io.supportlm.data.label.LabelTasks;
 import io.supportlm.data.label.LabelingResult;
 import io.supportlm.data.label.TeacherConfig;
@@ -27,8 +28,11 @@ import picocli.CommandLine.Parameters;
                 + "cached on disk, so a rerun costs nothing. The API key is read from the environment.",
                 "Exit codes: 0 all labelled, 1 some records failed (the rest are written), 2 bad input."})
 public final class DataLabelCommand implements Callable<Integer> {
-    @Parameters(arity = "1", paramLabel = "FILE", description = "Canonical JSONL records to label.")
+    @Parameters(arity = "1", paramLabel = "FILE", description = "Records to label: canonical JSONL, or any format with --config.")
     Path input;
+
+    @Option(names = "--config", description = "Ingest config (YAML) to read raw CSV/TSV/JSON/JSONL texts first (validated, redacted, deduplicated).")
+    Path ingestConfig;
 
     @Option(names = "--out", required = true, description = "Output JSONL with the teacher's labels added.")
     Path out;
@@ -80,7 +84,13 @@ public final class DataLabelCommand implements Callable<Integer> {
         LabelTasks tasks = LabelTasks.load(tasksFile);
         TeacherConfig config = new TeacherConfig(teacherUrl, model, System.getenv(apiKeyEnv), concurrency, rps, attempts,
                 Duration.ofSeconds(timeoutSeconds), cache, !noJsonMode);
-        List<SupportRecord> records = Jsonl.read(input);
+        List<SupportRecord> records;
+        if (ingestConfig == null) {
+            records = Jsonl.read(input);
+        } else {
+            IngestResult ingested = IngestRun.run(ingestConfig, List.of(input), null, options);
+            records = ingested.records();
+        }
         LabelingResult result;
         try (CliProgress progress = CliProgress.start("label", records.size(), options.showProgress())) {
             result = new TeacherLabeler(config, tasks).label(records, progress::stepTo);

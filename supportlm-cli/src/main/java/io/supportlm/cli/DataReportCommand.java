@@ -3,6 +3,7 @@ package io.supportlm.cli;
 import io.supportlm.data.Jsonl;
 import io.supportlm.data.SupportRecord;
 import io.supportlm.data.report.DataReport;
+import io.supportlm.data.report.IngestSection;
 import io.supportlm.data.report.ReportWriter;
 import io.supportlm.data.report.TokenCounter;
 import java.nio.file.Files;
@@ -31,6 +32,9 @@ public final class DataReportCommand implements Callable<Integer> {
 
     @Option(names = "--length-unit", defaultValue = "words", description = "Length unit: words or chars.")
     String unit;
+
+    @Option(names = "--ingest-report", description = "JSON written by `data ingest --report`: adds rows read, rejections and redactions.")
+    Path ingestReport;
 
     @Mixin
     DataOptions options;
@@ -64,7 +68,14 @@ public final class DataReportCommand implements Callable<Integer> {
             }
         }
         DataReport report = DataReport.of(splits, tasks, counter);
-        for (Path p : ReportWriter.write(report, out)) {
+        List<Path> written = ReportWriter.write(report, out);
+        if (ingestReport != null) {
+            if (!Files.isRegularFile(ingestReport)) {
+                throw new IllegalArgumentException("ingest report not found: " + ingestReport);
+            }
+            Files.writeString(written.getFirst(), IngestSection.markdown(ingestReport), java.nio.file.StandardOpenOption.APPEND);
+        }
+        for (Path p : written) {
             System.out.println("wrote " + p);
         }
         return 0;

@@ -42,13 +42,17 @@ class DataCommandTest {
         assertTrue(out.toString().contains("rows read 300 = accepted 300 + rejected 0 + duplicates dropped 0"), out::toString);
 
         Path clean = dir.resolve("clean.jsonl");
-        assertEquals(0, run(out, "data", "ingest", "--out", clean.toString(), tickets.toString()), out::toString);
+        Path ingestReport = dir.resolve("ingest-report.json");
+        assertEquals(0, run(out, "data", "ingest", "--out", clean.toString(), "--report", ingestReport.toString(), tickets.toString()),
+                out::toString);
         assertTrue(Files.readString(clean).contains("[EMAIL]") || Files.readString(clean).contains("[PHONE]"));
         assertEquals(0, run(out, "data", "split", clean.toString(), "--out", dir.resolve("splits").toString(), "--stratify", "queue"),
                 out::toString);
-        assertEquals(0, run(out, "data", "report", dir.resolve("splits").toString(), "--out", dir.resolve("report").toString()),
-                out::toString);
-        assertTrue(Files.readString(dir.resolve("report/report.md")).contains("## Labels: queue"));
+        assertEquals(0, run(out, "data", "report", dir.resolve("splits").toString(), "--out", dir.resolve("report").toString(),
+                "--ingest-report", ingestReport.toString()), out::toString);
+        String md = Files.readString(dir.resolve("report/report.md"));
+        assertTrue(md.contains("## Labels: queue"), md);
+        assertTrue(md.contains("rows read 300 = accepted 300 + rejected 0 + duplicates dropped 0") && md.contains("| EMAIL |"), md);
         assertTrue(Files.isRegularFile(dir.resolve("report/labels-queue.png")));
     }
 
@@ -115,6 +119,18 @@ class DataCommandTest {
             assertEquals(4, first); // 1 + 1 + 2 attempts for the bad answer
             assertEquals(1, run(log, args));
             assertEquals(first + 2, calls.get(), "cached answers cost nothing; only the failed one is asked again");
+
+            Path csv = dir.resolve("raw.csv");
+            Files.writeString(csv, "message\nI want a refund\nwhere is my parcel\n");
+            Path map = dir.resolve("map.yaml");
+            Files.writeString(map, "mapping:\n  inputs.text: message\n");
+            String[] raw = args.clone();
+            raw[2] = csv.toString();
+            String[] withConfig = java.util.stream.Stream.concat(java.util.Arrays.stream(raw), java.util.stream.Stream.of("--config", map.toString()))
+                    .toArray(String[]::new);
+            assertEquals(0, run(log, withConfig), log::toString);
+            assertEquals(List.of("raw:2", "raw:3"), Jsonl.read(out).stream().map(r -> r.id()).toList());
+            assertEquals(first + 2, calls.get(), "same texts, same prompts: served from the cache");
         } finally {
             server.stop(0);
         }

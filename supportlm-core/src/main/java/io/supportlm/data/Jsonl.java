@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,8 +81,9 @@ public final class Jsonl {
                     throw new IllegalArgumentException(file + ":" + lineNo + ": " + e.getMessage(), e);
                 }
             }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": holds bytes that are not valid UTF-8 (run `supportlm data validate` "
+                    + "to list the rows)", e);
         }
         return out;
     }

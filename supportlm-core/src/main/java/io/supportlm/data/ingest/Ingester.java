@@ -124,12 +124,19 @@ public final class Ingester {
         if (row.rawLine().indexOf(RowReader.REPLACEMENT) >= 0) {
             throw new Reject(RejectReason.BAD_ENCODING, "line holds bytes that are not valid UTF-8");
         }
+        if (row.lookup("id") == null) {
+            throw new Reject(RejectReason.MISSING_FIELD, "id is missing");
+        }
+        if (row.lookup("inputs.text") == null && row.lookup("inputs.body") == null) {
+            throw new Reject(RejectReason.MISSING_FIELD, "inputs.text or inputs.body is missing");
+        }
+        if (row.lookup("meta.source") == null) {
+            throw new Reject(RejectReason.MISSING_FIELD, "meta.source is missing");
+        }
         try {
             return Jsonl.fromLine(row.rawLine());
         } catch (IllegalArgumentException e) {
-            String msg = e.getMessage();
-            boolean missing = msg != null && (msg.contains("missing") || msg.contains("neither"));
-            throw new Reject(missing ? RejectReason.MISSING_FIELD : RejectReason.MALFORMED_ROW, "invalid record: " + msg);
+            throw new Reject(RejectReason.MALFORMED_ROW, "invalid record: " + e.getMessage());
         }
     }
 
@@ -140,6 +147,9 @@ public final class Ingester {
             Object v = row.lookup(e.getValue());
             if (e.getKey().equals("meta.tags")) {
                 tags = v instanceof List<?> list ? list.stream().map(String::valueOf).toList() : splitTags((String) v);
+                if (tags.isEmpty() && config.required().contains("meta.tags")) {
+                    throw new Reject(RejectReason.MISSING_FIELD, "meta.tags: column '" + e.getValue() + "' is empty");
+                }
                 continue;
             }
             String s = v instanceof List<?> list ? String.join(config.tagSeparator(), list.stream().map(String::valueOf).toList())

@@ -85,24 +85,26 @@ final class RowReader {
     }
 
     private static List<String> readCsv(Reader reader, char separator, Consumer<SourceRow> sink) throws IOException {
-        CsvMapper mapper = new CsvMapper();
+        // Features must be set on the mapper: SKIP_EMPTY_LINES enabled on a live parser is ignored.
+        CsvMapper mapper = CsvMapper.builder().enable(CsvParser.Feature.SKIP_EMPTY_LINES)
+                .enable(CsvParser.Feature.WRAP_AS_ARRAY).build();
         CsvSchema schema = CsvSchema.emptySchema().withColumnSeparator(separator);
         List<String> header = null;
         try (CsvParser p = mapper.getFactory().createParser(reader)) {
             p.setSchema(schema);
-            p.enable(CsvParser.Feature.SKIP_EMPTY_LINES);
-            p.enable(CsvParser.Feature.WRAP_AS_ARRAY);
             JsonToken t = p.nextToken(); // the array around all rows
             if (t == null) {
                 throw new IllegalArgumentException("empty file: no CSV header");
             }
             while (true) {
                 long line = -1;
+                long rowStart = -1;
                 try {
                     t = p.nextToken();
                     if (t == null || t == JsonToken.END_ARRAY) {
                         break;
                     }
+                    rowStart = p.currentLocation().getLineNr(); // where the reader stands: right after the previous row
                     List<String> fields = new ArrayList<>();
                     while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
                         if (fields.isEmpty()) {
@@ -126,7 +128,7 @@ final class RowReader {
                     }
                     sink.accept(new SourceRow.Csv(line, values));
                 } catch (JsonProcessingException e) {
-                    long at = line > 0 ? line : e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+                    long at = line > 0 ? line : rowStart > 0 ? rowStart : e.getLocation() == null ? -1 : e.getLocation().getLineNr();
                     sink.accept(new SourceRow.Broken(at, RejectReason.MALFORMED_ROW,
                             "CSV parse error, rest of file skipped: " + e.getOriginalMessage()));
                     break;

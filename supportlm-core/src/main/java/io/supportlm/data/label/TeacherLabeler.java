@@ -108,10 +108,12 @@ public final class TeacherLabeler {
         List<String[]> extraTurns = new ArrayList<>(); // (assistant answer, correction) pairs after invalid answers
         String lastAnswer = null;
         String lastError = "no attempt made";
+        long delayMillis = 0; // before the next attempt: backoff after HTTP/I-O failures, none after invalid answers
         for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
-            if (attempt > 1 && lastAnswer == null) {
-                Thread.sleep(Math.min(10_000, backoffBaseMillis << Math.min(10, attempt - 2)));
+            if (delayMillis > 0) {
+                Thread.sleep(delayMillis);
             }
+            delayMillis = Math.min(10_000, backoffBaseMillis << Math.min(10, attempt - 1));
             HttpResponse<String> response;
             try {
                 awaitRateSlot();
@@ -127,8 +129,8 @@ public final class TeacherLabeler {
                 lastAnswer = null;
                 lastError = "HTTP " + status;
                 long retryAfter = response.headers().firstValueAsLong("Retry-After").orElse(-1);
-                if (retryAfter > 0) {
-                    Thread.sleep(Math.min(30_000, retryAfter * 1000));
+                if (retryAfter >= 0) {
+                    delayMillis = Math.min(30_000, retryAfter * 1000);
                 }
                 continue;
             }
@@ -142,6 +144,7 @@ public final class TeacherLabeler {
                 content = null;
             }
             if (content == null) {
+                delayMillis = 0;
                 lastAnswer = null;
                 lastError = "response is not a chat completion: " + abbreviate(response.body());
                 continue;
@@ -152,6 +155,7 @@ public final class TeacherLabeler {
                 cache.put(key, labels);
                 return withLabels(r, labels);
             } catch (IllegalArgumentException e) {
+                delayMillis = 0;
                 lastError = "invalid answer: " + e.getMessage();
                 extraTurns.add(new String[] {content, "That answer is invalid: " + e.getMessage()
                         + ". Reply again with only the JSON object, using the allowed labels."});

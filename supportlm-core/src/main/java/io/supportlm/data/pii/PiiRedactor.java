@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  *
  * <p>Each kind is a candidate regex plus a validator (checksums, issuer prefixes, context), because
  * support text is full of look-alikes that must survive: order numbers, dates, prices, version
- * strings. Kinds run in {@link PiiKind} order, so a URL with credentials is not half-eaten as an
+ * strings. Kinds run in {@link PiiKind} order (IPv6 before IPv4, so an
+ * embedded IPv4 tail stays part of its address), so a URL with credentials is not half-eaten as an
  * e-mail address, and placeholders (which hold no digits) are never matched again.
  */
 public final class PiiRedactor {
@@ -110,11 +111,11 @@ public final class PiiRedactor {
                             + "|[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\\d{2} ?\\d{2} ?\\d{2} ?[A-D])(?![\\w-])"),
                     0, (t, m) -> !precededBy(t, m.start(), ORDER_CONTEXT)),
             new Detector(PiiKind.IP_ADDRESS,
-                    Pattern.compile("(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w]|\\.\\d)"),
-                    0, (t, m) -> !precededBy(t, m.start(), VERSION_CONTEXT)),
-            new Detector(PiiKind.IP_ADDRESS,
                     Pattern.compile("(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\\d{1,3}\\.){3}\\d{1,3})?(?![\\w:])"),
                     0, (t, m) -> validIpv6(m.group())),
+            new Detector(PiiKind.IP_ADDRESS,
+                    Pattern.compile("(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w]|\\.\\d)"),
+                    0, (t, m) -> !precededBy(t, m.start(), VERSION_CONTEXT)),
             new Detector(PiiKind.PHONE,
                     Pattern.compile("(?<![\\w+#$€£¥/.,-])(\\+\\d{1,3}[ .-]?)?(\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]\\d{2,8}){1,4}(?![\\w/%]|[.,]\\d|-)"),
                     0, PiiRedactor::plausiblePhone));
@@ -221,7 +222,8 @@ public final class PiiRedactor {
         }
         if (doubleColon >= 0) {
             // "::" alone or with a few digit-only groups is too ambiguous (e.g. "10::30") unless it is loopback-like.
-            return groups < 8 && (hasLetterOrZeroGroup || groups <= 1 || s.contains(".")) ;
+            // "::" alone is no address worth hiding (and appears in prose); digit-only groups like "10::30" are ambiguous.
+            return groups >= 1 && groups < 8 && (hasLetterOrZeroGroup || groups == 1 || s.contains("."));
         }
         return groups == 8;
     }

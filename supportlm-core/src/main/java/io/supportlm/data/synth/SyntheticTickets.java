@@ -128,7 +128,7 @@ public final class SyntheticTickets {
         }
         int priority = PRIORITIES.indexOf(cat.basePriority());
         double u = rng.nextDouble();
-        if (u < 0.2 && !cat.name().equals("feedback")) { // thanks and suggestions are never urgent
+        if (u < 0.2 && priority > 0) { // only real problems get urgent; questions about hours or prices do not
             sentences.add(pick(rng, t.urgent()));
             priority = Math.min(3, priority + (priority == 0 ? 2 : 1));
         } else if (u < 0.35) {
@@ -306,9 +306,10 @@ public final class SyntheticTickets {
                                 + pick(rng, List.of("example.com", "mail.example.org", "example.net")));
                 case "phone" -> pick(rng, List.of("Call me on %s.", "My phone number is %s.", "You can call me at %s."))
                         .formatted(phone(rng));
-                case "card" -> pick(rng, List.of("The card used was %s.", "It was charged to my card %s."))
+                case "card" -> pick(rng, List.of("The card on file is %s.", "My card number, in case you need it: %s."))
                         .formatted(group(luhnComplete(rng, "4", 16), 4));
-                case "iban" -> "Please send the money to IBAN %s.".formatted(group(germanIban(rng), 4));
+                case "iban" -> pick(rng, List.of("My IBAN, if you need it: %s.", "Bank account (IBAN) %s."))
+                        .formatted(group(germanIban(rng), 4));
                 case "ip" -> pick(rng, List.of("I was logged in from %s.", "The router's address is %s."))
                         .formatted(rng.nextInt(4) == 0 ? "2001:db8:" + Integer.toHexString(1 + rng.nextInt(0xfff)) + "::" + (1 + rng.nextInt(99))
                                 : "192.168." + rng.nextInt(256) + "." + (1 + rng.nextInt(254)));

@@ -128,6 +128,19 @@ class IngesterTest {
     }
 
     @Test
+    void anUnterminatedQuoteIsOneRejectedRowNotASilentLoss() throws Exception {
+        Path file = dir.resolve("q.csv");
+        Files.writeString(file, "text,label\nfine,a\n\n\"never closed,a\nswallowed,a\n");
+        IngestResult r = new Ingester(IngestConfig.ofMapping(Map.of("inputs.text", "text"))).ingest(List.of(file));
+        assertEquals(2, r.rowsRead(), "the blank line is not a row");
+        assertEquals(1, r.records().size());
+        Rejection broken = r.rejections().getFirst();
+        assertEquals(RejectReason.MALFORMED_ROW, broken.reason());
+        assertEquals(4, broken.line());
+        assertTrue(broken.detail().contains("rest of file skipped"), broken.detail());
+    }
+
+    @Test
     void configErrorsNameTheProblem() throws Exception {
         Path yaml = dir.resolve("c.yaml");
         Files.writeString(yaml, "mapping:\n  inputs.text: body\n  outputs.label.queue: Queue\n");

@@ -69,6 +69,8 @@ class TeacherLabelerTest {
             send(ex, 500, "{\"error\": \"boom\"}", null);
         } else if (text.contains("FLAKY500") && n == 1) {
             send(ex, 503, "upstream unavailable", null);
+        } else if (text.contains("WAIT1") && n == 1) {
+            send(ex, 429, "{\"error\": \"slow down\"}", "1");
         } else if (text.contains("RATE429") && n == 1) {
             send(ex, 429, "{\"error\": {\"message\": \"rate limited\"}}", "0");
         } else if (text.contains("MALFORMED") && turns == 2) {
@@ -175,6 +177,16 @@ class TeacherLabelerTest {
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(5, r.labelled().size());
         assertTrue(seconds >= 0.19, "5 requests at 20/s take at least 0.2 s, took " + seconds);
+    }
+
+    @Test
+    void retryAfterIsHonoured() throws Exception {
+        long t0 = System.nanoTime();
+        LabelingResult r = labeler(null).label(List.of(rec("w", "parcel WAIT1")), n -> {});
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(1, r.labelled().size());
+        assertEquals(2, r.httpRequests());
+        assertTrue(seconds >= 0.95, "waited only " + seconds + " s after Retry-After: 1");
     }
 
     @Test

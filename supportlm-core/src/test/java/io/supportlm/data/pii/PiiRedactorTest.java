@@ -35,6 +35,13 @@ class PiiRedactorTest {
             landline (020) 7946 0958                                  | PHONE
             reset link https://app.example.com/reset?token=abcd1234efgh | CREDENTIAL_URL
             repo https://bob:hunter2@git.example.com/team/repo.git    | CREDENTIAL_URL
+            db postgres://admin:s3cret@db.internal:5432/app           | CREDENTIAL_URL
+            Paris office +33 1 23 45 67 89                            | PHONE
+            toll free: call 1-800-555-0199                            | PHONE
+            link-local fe80::1ff:fe23:4567:890a                       | IP_ADDRESS
+            mapped ::ffff:192.0.2.128 seen                            | IP_ADDRESS
+            IBAN: FR14 2004 1010 0505 0001 3M02 606                   | IBAN
+            my ssn: 078-05-1120                                       | NATIONAL_ID
             """)
     void redactsRealisticPersonalData(String text, PiiKind kind) {
         Redaction r = redactor.redact(text);
@@ -60,6 +67,10 @@ class PiiRedactorTest {
             "2 x 25.50 = 51.00",
             "Call between 9-17 on 3 March",
             "DE12 is a bay number, not an IBAN",
+            "Windows 10 22H2 on 1.5.2024, shipping takes 10-12 business days",
+            "Order 2024-000123-45 and ref 4000 1234 5678 9010",
+            "open at 12:30, 14:45 and 09:00",
+            "Use std::vector, or a :: b in the docs",
     })
     void leavesLookAlikesAlone(String text) {
         Redaction r = redactor.redact(text);

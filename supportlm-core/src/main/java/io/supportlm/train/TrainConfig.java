@@ -1,0 +1,226 @@
+package io.supportlm.train;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training run's configuration: {@code defaults.yaml} (beside this class, every default
+ * documented there), then the user's YAML file, then {@code key.path=value} overrides from the
+ * command line. Unknown keys are errors naming their full path; every section validates itself.
+ * The resolved configuration is printed at start and saved with the run.
+ */
+public record TrainConfig(String task, String model, String method, long seed, int threads, String outputDir,
+                          String runId, Data data, Classifier classifier, Lora lora, Quantization quantization,
+                          Optim optim, Eval eval, int checkpointEvery) {
+
+    public record Data(String train, String validation, String test, List<String> tasks, int maxLength) {
+        public Data {
+            tasks = tasks == null ? List.of() : List.copyOf(tasks);
+            if (maxLength < 2) {
+                throw new IllegalArgumentException("data.max_length must be at least 2, got " + maxLength);
+            }
+        }
+    }
+
+    public record Classifier(String pooling, float dropout, String classWeights, Map<String, Float> taskWeights) {
+        public Classifier {
+            oneOf("classifier.pooling", pooling, "auto", "cls", "mean", "last");
+            oneOf("classifier.class_weights", classWeights, "none", "balanced");
+            taskWeights = taskWeights == null ? Map.of() : Map.copyOf(taskWeights);
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new IllegalArgumentException("classifier.dropout must be in [0, 1), got " + dropout);
+            }
+        }
+    }
+
+    public record Lora(int r, float alpha, float dropout, List<String> targetModules, boolean useRslora) {}
+
+    public record Quantization(int bits) {
+        public Quantization {
+            if (bits != 4 && bits != 8) {
+                throw new IllegalArgumentException("quantization.bits must be 4 or 8, got " + bits);
+            }
+        }
+    }
+
+    public record Optim(double learningRate, double weightDecay, String schedule, double warmupRatio, float maxGradNorm,
+                        int batchSize, int gradAccum, int epochs, int maxSteps) {
+        public Optim {
+            oneOf("optim.schedule", schedule, "linear", "cosine", "constant");
+            if (!(learningRate > 0)) {
+                throw new IllegalArgumentException("optim.learning_rate must be positive, got " + learningRate);
+            }
+            if (batchSize < 1 || gradAccum < 1 || epochs < 1 || maxSteps < 0) {
+                throw new IllegalArgumentException("optim.batch_size, grad_accum and epochs must be at least 1 and max_steps at least 0");
+            }
+            if (!(warmupRatio >= 0 && warmupRatio < 1)) {
+                throw new IllegalArgumentException("optim.warmup_ratio must be in [0, 1), got " + warmupRatio);
+            }
+        }
+    }
+
+    public record Eval(int every, int patience) {
+        public Eval {
+            if (every < 1 || patience < 0) {
+                throw new IllegalArgumentException("eval.every must be at least 1 and eval.patience at least 0");
+            }
+        }
+    }
+
+    public TrainConfig {
+        oneOf("task", task, "classify");
+        oneOf("method", method, "lora", "qlora");
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("model is required: a model directory or org/name");
+        }
+        if (data.train() == null) {
+            throw new IllegalArgumentException("data.train is required");
+        }
+        if (task.equals("classify") && data.tasks().isEmpty()) {
+            throw new IllegalArgumentException("data.tasks must name at least one label field to learn, e.g. [queue]");
+        }
+        if (threads < 0 || checkpointEvery < 1) {
+            throw new IllegalArgumentException("threads must be at least 0 and checkpoint_every at least 1");
+        }
+    }
+
+    private static void oneOf(String key, String value, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(value)) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(key + " must be one of " + List.of(allowed) + ", got '" + value + "'");
+    }
+
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** Loads defaults, then {@code file} (may be null), then each {@code key.path=value} override. */
+    public static TrainConfig load(Path file, List<String> overrides) throws IOException {
+        ObjectNode tree = defaults();
+        if (file != null) {
+            JsonNode user = YAML.readTree(file.toFile());
+            if (user == null || user.isMissingNode() || user.isNull()) {
+                user = YAML.createObjectNode();
+            }
+            if (!user.isObject()) {
+                throw new IllegalArgumentException(file + ": a training config is a YAML mapping");
+            }
+            merge(tree, (ObjectNode) user, file.toString(), "");
+        }
+        for (String o : overrides) {
+            override(tree, o);
+        }
+        return bind(tree, file == null ? "config" : file.toString());
+    }
+
+    /** Reads a saved, resolved config (a run's {@code config.yaml}). */
+    public static TrainConfig read(Path resolved) throws IOException {
+        ObjectNode tree = defaults();
+        merge(tree, (ObjectNode) YAML.readTree(resolved.toFile()), resolved.toString(), "");
+        return bind(tree, resolved.toString());
+    }
+
+    private static ObjectNode defaults() throws IOException {
+        try (InputStream in = TrainConfig.class.getResourceAsStream("defaults.yaml")) {
+            return (ObjectNode) YAML.readTree(in);
+        }
+    }
+
+    /** Merges {@code user} into {@code base}; keys absent from the defaults are errors (maps under data-free keys excepted). */
+    private static void merge(ObjectNode base, ObjectNode user, String source, String prefix) {
+        Iterator<Map.Entry<String, JsonNode>> fields = user.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            String key = prefix + e.getKey();
+            JsonNode current = base.get(e.getKey());
+            if (current == null) {
+                throw new IllegalArgumentException(source + ": unknown key '" + key + "' (known here: " + names(base) + ")");
+            }
+            if (current.isObject() && e.getValue().isObject() && !key.equals("classifier.task_weights")) {
+                merge((ObjectNode) current, (ObjectNode) e.getValue(), source, key + ".");
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private static List<String> names(ObjectNode node) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    /** {@code optim.learning_rate=1e-3}: the value is parsed as YAML, so lists ({@code [a, b]}) work. */
+    private static void override(ObjectNode tree, String assignment) throws IOException {
+        int eq = assignment.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("override '" + assignment + "' is not key.path=value");
+        }
+        String[] path = assignment.substring(0, eq).trim().split("\\.");
+        JsonNode value = YAML.readTree(assignment.substring(eq + 1));
+        ObjectNode node = tree;
+        StringBuilder seen = new StringBuilder();
+        for (int i = 0; i < path.length; i++) {
+            if (!node.has(path[i]) && !seen.toString().equals("classifier.task_weights.")) {
+                throw new IllegalArgumentException("override '" + assignment + "': unknown key '" + seen + path[i]
+                        + "' (known here: " + names(node) + ")");
+            }
+            if (i == path.length - 1) {
+                node.set(path[i], value == null || value.isMissingNode() ? YAML.nullNode() : value);
+            } else {
+                JsonNode child = node.get(path[i]);
+                if (child == null || !child.isObject()) {
+                    throw new IllegalArgumentException("override '" + assignment + "': '" + seen + path[i] + "' is not a section");
+                }
+                node = (ObjectNode) child;
+                seen.append(path[i]).append('.');
+            }
+        }
+    }
+
+    private static TrainConfig bind(ObjectNode tree, String source) throws IOException {
+        try {
+            return YAML.treeToValue(tree, TrainConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(source + ": unknown key '" + e.getPropertyName() + "'");
+        } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalArgumentException(source + ": " + cause.getMessage());
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            String path = e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
+                    .reduce((a, b) -> a + "." + b).orElse("?");
+            throw new IllegalArgumentException(source + ": '" + path + "' has the wrong type (" + e.getOriginalMessage() + ")");
+        }
+    }
+
+    /** The resolved configuration as YAML, to print and to save with the run. */
+    public String toYaml() {
+        try {
+            return YAML.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public TrainConfig withRunId(String id) {
+        return new TrainConfig(task, model, method, seed, threads, outputDir, id, data, classifier, lora, quantization,
+                optim, eval, checkpointEvery);
+    }
+}

@@ -232,5 +232,8 @@ class ReportWriterTest {
         assertThrows(IllegalArgumentException.class,
                 () -> EvaluationReport.of("../escape", "m", List.of(INTENT), examples(false), 1));
         assertThrows(IllegalArgumentException.class, () -> new TaskPrediction(0, 0, 1.5, new int[] {0}));
+        var ranking = assertThrows(IllegalArgumentException.class,
+                () -> new TaskPrediction(0, 1, 0.5, new int[] {2, 1}));
+        assertTrue(ranking.getMessage().contains("start with 2 but the predicted class is 1"), ranking.getMessage());
     }
 }

@@ -541,7 +541,7 @@ public final class Attention {
             VectorMask<Float> m = Simd.F.indexInRange(j, hi);
             FloatVector s = FloatVector.fromArray(Simd.F, row, j, m).mul(scale);
             if (cap > 0) {
-                s = s.div(cap).lanewise(VectorOperators.TANH).mul(cap);
+                s = Simd.tanh(s.div(cap)).mul(cap);
             }
             s.intoArray(row, j, m);
             vmax = vmax.blend(vmax.max(s), m);
@@ -567,11 +567,11 @@ public final class Attention {
         FloatVector vsum = FloatVector.zero(Simd.F);
         for (j = lo; j < hi; j += L) {
             VectorMask<Float> m = Simd.F.indexInRange(j, hi);
-            FloatVector e = FloatVector.fromArray(Simd.F, row, j, m).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector e = Simd.exp(FloatVector.fromArray(Simd.F, row, j, m).sub(vm));
             e.intoArray(row, j, m);
             vsum = vsum.add(e, m);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sum(vsum);
         mixRows(out, oi, false, row, 0, 1, lo, hi, v, vBase, vStride, HS);
         float inv = 1f / sum;
         for (int d = 0; d < HS; d++) {
@@ -633,11 +633,11 @@ public final class Attention {
             FloatVector s = FloatVector.fromArray(Simd.F, p, pr + j, m).mul(scale);
             FloatVector tanhFactor = one;
             if (cap > 0) {
-                FloatVector t = s.div(cap).lanewise(VectorOperators.TANH);
+                FloatVector t = Simd.tanh(s.div(cap));
                 s = t.mul(cap);
                 tanhFactor = one.sub(t.mul(t));
             }
-            FloatVector pij = s.sub(lseV).lanewise(VectorOperators.EXP);
+            FloatVector pij = Simd.exp(s.sub(lseV));
             FloatVector g = FloatVector.fromArray(Simd.F, ds, pr + j, m).sub(dIV).mul(pij).mul(scale).mul(tanhFactor);
             pij.intoArray(p, pr + j, m);
             g.intoArray(ds, pr + j, m);
@@ -670,7 +670,7 @@ public final class Attention {
         for (; d + L <= n; d += L) {
             acc = FloatVector.fromArray(Simd.F, a, ai + d).fma(FloatVector.fromArray(Simd.F, b, bi + d), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Simd.sum(acc);
         for (; d < n; d++) {
             s += a[ai + d] * b[bi + d];
         }

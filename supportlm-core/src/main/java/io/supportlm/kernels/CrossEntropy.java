@@ -136,9 +136,9 @@ public final class CrossEntropy {
         }
         FloatVector sumV = FloatVector.zero(F);
         for (j = 0; j < bound; j += LANES) {
-            sumV = sumV.add(FloatVector.fromArray(F, z, z0 + j).sub(max).lanewise(VectorOperators.EXP));
+            sumV = sumV.add(Simd.exp(FloatVector.fromArray(F, z, z0 + j).sub(max)));
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sum(sumV);
         for (; j < V; j++) {
             sum += (float) Math.exp(z[z0 + j] - max);
         }
@@ -161,7 +161,7 @@ public final class CrossEntropy {
             if (vector) {
                 FloatVector scaleV = FloatVector.broadcast(F, scale);
                 for (int bound = F.loopBound(V); j < bound; j += LANES) {
-                    FloatVector p = FloatVector.fromArray(F, logits, z0 + j).sub(lse).lanewise(VectorOperators.EXP);
+                    FloatVector p = Simd.exp(FloatVector.fromArray(F, logits, z0 + j).sub(lse));
                     p.fma(scaleV, FloatVector.fromArray(F, dLogits, d0 + j)).intoArray(dLogits, d0 + j);
                 }
             }

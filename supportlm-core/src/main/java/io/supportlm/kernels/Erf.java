@@ -215,7 +215,7 @@ public final class Erf {
         FloatVector x = z.abs().min(CLAMP);
         FloatVector x2 = x.mul(x);
         FloatVector lo = x.fma(x, x2.neg());
-        FloatVector e = x2.neg().lanewise(VectorOperators.EXP).mul(lo.neg().add(1f)).mul(scaledErfc(x));
+        FloatVector e = Simd.exp(x2.neg()).mul(lo.neg().add(1f)).mul(scaledErfc(x));
         FloatVector far = e.blend(e.neg().add(2f), z.compare(VectorOperators.LT, 0f));
         FloatVector near = erfTaylor(z).neg().add(1f);
         return far.blend(near, x.compare(VectorOperators.LT, TAYLOR_LIMIT));

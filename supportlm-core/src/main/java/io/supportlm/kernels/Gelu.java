@@ -84,7 +84,7 @@ public final class Gelu {
         for (; i + LANES <= to; i += LANES) {
             FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
             FloatVector cdf = Erf.erfc(x.mul(-INV_SQRT2)).mul(0.5f);
-            FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+            FloatVector pdf = Simd.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
             FloatVector grad = x.fma(pdf, cdf);
             FloatVector d = FloatVector.fromArray(F, dOut, dOutOff + i);
             d.fma(grad, FloatVector.fromArray(F, dInp, dInpOff + i)).intoArray(dInp, dInpOff + i);

@@ -77,13 +77,13 @@ public final class GeluTanh {
     }
 
     static FloatVector value(FloatVector x) {
-        FloatVector th = x.mul(A).fma(x.mul(x), x).mul(C).lanewise(VectorOperators.TANH);
+        FloatVector th = Simd.tanh(x.mul(A).fma(x.mul(x), x).mul(C));
         return x.mul(0.5f).mul(th.add(1f));
     }
 
     static FloatVector derivative(FloatVector x) {
         FloatVector x2 = x.mul(x);
-        FloatVector th = x.mul(A).fma(x2, x).mul(C).lanewise(VectorOperators.TANH);
+        FloatVector th = Simd.tanh(x.mul(A).fma(x2, x).mul(C));
         FloatVector du = x2.fma(3 * A, 1f).mul(C);
         FloatVector sech2 = th.mul(th).neg().add(1f);
         return th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(du));

@@ -86,7 +86,7 @@ public final class GradClip {
                 FloatVector x = FloatVector.fromArray(F, g, i);
                 acc = x.fma(x, acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = Simd.sum(acc);
             for (; i < end; i++) {
                 s = Math.fma(g[i], g[i], s);
             }

@@ -139,7 +139,7 @@ public final class LayerNorm {
             for (; c < bound; c += LANES) {
                 acc = acc.add(FloatVector.fromArray(F, inp, x0 + c));
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(acc);
             for (; c < C; c++) {
                 sum += inp[x0 + c];
             }
@@ -149,7 +149,7 @@ public final class LayerNorm {
                 FloatVector d = FloatVector.fromArray(F, inp, x0 + c).sub(m);
                 acc = d.fma(d, acc);
             }
-            float sq = acc.reduceLanes(VectorOperators.ADD);
+            float sq = Simd.sum(acc);
             for (; c < C; c++) {
                 float d = inp[x0 + c] - m;
                 sq = Math.fma(d, d, sq);
@@ -214,8 +214,8 @@ public final class LayerNorm {
                 accG = accG.add(g);
                 accGn = g.fma(n, accGn);
             }
-            float sumG = accG.reduceLanes(VectorOperators.ADD);
-            float sumGn = accGn.reduceLanes(VectorOperators.ADD);
+            float sumG = Simd.sum(accG);
+            float sumGn = Simd.sum(accGn);
             for (; c < C; c++) {
                 float g = dOut[g0 + c] * weight[weightOff + c];
                 sumG += g;

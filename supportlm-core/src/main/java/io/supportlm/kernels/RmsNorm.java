@@ -125,7 +125,7 @@ public final class RmsNorm {
                 FloatVector x = FloatVector.fromArray(F, inp, x0 + c);
                 acc = x.fma(x, acc);
             }
-            float sq = acc.reduceLanes(VectorOperators.ADD);
+            float sq = Simd.sum(acc);
             for (; c < C; c++) {
                 float x = inp[x0 + c];
                 sq = Math.fma(x, x, sq);
@@ -180,7 +180,7 @@ public final class RmsNorm {
                         .mul(FloatVector.fromArray(F, weight, weightOff + c).add(shift));
                 acc = g.fma(FloatVector.fromArray(F, inp, x0 + c).mul(r), acc);
             }
-            float sumGn = acc.reduceLanes(VectorOperators.ADD);
+            float sumGn = Simd.sum(acc);
             for (; c < C; c++) {
                 float g = dOut[g0 + c] * (weight[weightOff + c] + shift);
                 sumGn = Math.fma(g, inp[x0 + c] * r, sumGn);

@@ -57,7 +57,7 @@ public final class Silu {
     }
 
     static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(F, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(F, 1f).div(Simd.exp(x.neg()).add(1f));
     }
 
     /** silu'(x) given s = σ(x). */

@@ -37,6 +37,28 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
         return hiddenSize / numHeads;
     }
 
+    /** The config.json fields of this configuration, as transformers writes them. */
+    public java.util.Map<String, Object> toJson() {
+        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("architectures", java.util.List.of("BertModel"));
+        c.put("model_type", "bert");
+        c.put("vocab_size", vocabSize);
+        c.put("hidden_size", hiddenSize);
+        c.put("num_hidden_layers", numLayers);
+        c.put("num_attention_heads", numHeads);
+        c.put("intermediate_size", intermediateSize);
+        c.put("hidden_act", activation == Activation.GELU ? "gelu" : "gelu_pytorch_tanh");
+        c.put("max_position_embeddings", maxPositions);
+        c.put("type_vocab_size", typeVocabSize);
+        c.put("layer_norm_eps", layerNormEps);
+        c.put("hidden_dropout_prob", hiddenDropout);
+        c.put("attention_probs_dropout_prob", hiddenDropout);
+        c.put("position_embedding_type", "absolute");
+        c.put("pad_token_id", padTokenId);
+        c.put("torch_dtype", "float32");
+        return c;
+    }
+
     /** Reads a parsed config.json; {@code model_type} must be {@code bert}. */
     public static BertConfig fromJson(JsonNode c) {
         String type = c.path("model_type").asText("");

@@ -1,6 +1,12 @@
 package io.supportlm.model.bert;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.supportlm.model.InMemoryWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import io.supportlm.tensor.Tensor;
 import java.util.Random;
 
@@ -11,6 +17,24 @@ import java.util.Random;
  */
 public final class BertInit {
     private BertInit() {}
+
+    /**
+     * Writes a random BERT as a Hugging Face directory: {@code config.json}, {@code model.safetensors},
+     * and the given {@code tokenizer.json} (its vocabulary must fit {@code vocab_size}) with a
+     * BERT {@code tokenizer_config.json}.
+     */
+    public static void writeDirectory(Path dir, BertConfig c, long seed, Path tokenizerJson) throws IOException {
+        Files.createDirectories(dir);
+        io.supportlm.io.SafetensorsWriter w = new io.supportlm.io.SafetensorsWriter().metadata("format", "pt");
+        random(c, seed).asMap().forEach(w::add);
+        w.write(dir.resolve("model.safetensors"));
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(dir.resolve("config.json").toFile(), c.toJson());
+        Files.copy(tokenizerJson, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+        json.writeValue(dir.resolve("tokenizer_config.json").toFile(), java.util.Map.of("tokenizer_class", "BertTokenizer",
+                "do_lower_case", true, "cls_token", "[CLS]", "sep_token", "[SEP]", "pad_token", "[PAD]", "unk_token", "[UNK]",
+                "mask_token", "[MASK]", "model_max_length", c.maxPositions()));
+    }
 
     public static InMemoryWeights random(BertConfig c, long seed) {
         Random rng = new Random(seed);

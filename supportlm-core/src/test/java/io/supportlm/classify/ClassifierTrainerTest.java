@@ -1,0 +1,145 @@
+package io.supportlm.classify;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.supportlm.data.Jsonl;
+import io.supportlm.data.SupportRecord;
+import io.supportlm.data.synth.SynthConfig;
+import io.supportlm.data.synth.SyntheticTickets;
+import io.supportlm.io.SafetensorsFile;
+import io.supportlm.model.LoadedModel;
+import io.supportlm.model.bert.BertConfig;
+import io.supportlm.model.bert.BertInit;
+import io.supportlm.train.TrainConfig;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End-to-end fine-tuning on a tiny random BERT (real MiniLM tokenizer) and synthetic tickets. */
+class ClassifierTrainerTest {
+    static final BertConfig TINY = new BertConfig(30522, 32, 2, 4, 64, 128, 2, 1e-12f, BertConfig.Activation.GELU, 0.1f, 0);
+    @TempDir
+    static Path shared;
+    static Path modelDir;
+    static Path train;
+    static Path validation;
+
+    @BeforeAll
+    static void tinyModelAndData() throws Exception {
+        Path tokenizer = shared.resolve("tokenizer.json");
+        try (InputStream in = ClassifierTrainerTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
+            Files.copy(in, tokenizer, StandardCopyOption.REPLACE_EXISTING);
+        }
+        modelDir = shared.resolve("tiny-bert");
+        BertInit.writeDirectory(modelDir, TINY, 1, tokenizer);
+        List<SupportRecord> tickets = new SyntheticTickets(SynthConfig.defaults(240, 7)).generate();
+        train = shared.resolve("train.jsonl");
+        validation = shared.resolve("validation.jsonl");
+        Jsonl.write(train, tickets.subList(0, 200));
+        Jsonl.write(validation, tickets.subList(200, 240));
+    }
+
+    static TrainConfig config(Path runs, String... extra) throws Exception {
+        List<String> o = new ArrayList<>(List.of("model=" + modelDir, "data.train=" + train, "data.validation=" + validation,
+                "data.tasks=[queue, priority]", "data.max_length=48", "optim.batch_size=16", "optim.epochs=2",
+                "optim.learning_rate=3e-3", "lora.r=4", "eval.every=4", "checkpoint_every=4", "output_dir=" + runs, "threads=2"));
+        o.addAll(List.of(extra));
+        return TrainConfig.load(null, o);
+    }
+
+    static ClassifierTrainer.Result run(TrainConfig c, Path runDir, boolean resume) throws Exception {
+        try (LoadedModel model = LoadedModel.open(c.model())) {
+            return ClassifierTrainer.train(c, model, runDir, resume, new ClassifierTrainer.Listener() {});
+        }
+    }
+
+    static List<Double> losses(Path runDir) throws Exception {
+        List<Double> out = new ArrayList<>();
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            var n = Jsonl.MAPPER.readTree(line);
+            if (n.path("type").asText().equals("train")) {
+                out.add(n.path("loss").asDouble());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void trainingLowersTheLossAndTheSavedAdapterPredictsLikeTheTrainedModel(@TempDir Path runs) throws Exception {
+        TrainConfig c = config(runs);
+        ClassifierTrainer.Result r = run(c, runs.resolve("a"), false);
+        List<Double> losses = losses(r.runDir());
+        assertEquals(r.steps(), losses.size());
+        double first = (losses.get(0) + losses.get(1)) / 2;
+        double last = (losses.get(losses.size() - 1) + losses.get(losses.size() - 2)) / 2;
+        assertTrue(last < first, "loss fell from " + first + " to " + last);
+        assertTrue(Files.isRegularFile(r.adapterDir().resolve("adapter_config.json")));
+        assertTrue(Files.isRegularFile(r.runDir().resolve("config.yaml")));
+
+        // Reload the adapter on a freshly opened base model: heads and adapters come back, predictions are identical.
+        List<String> texts = List.of("I was charged twice this month, please refund me", "The app keeps crashing after the update");
+        List<ClassifierPredictor.Prediction> before;
+        List<ClassifierPredictor.Prediction> after;
+        try (LoadedModel model = LoadedModel.open(c.model())) {
+            ClassifierCheckpoint.Loaded loaded = ClassifierCheckpoint.load(r.adapterDir(), model.backbone());
+            before = new ClassifierPredictor(loaded.classifier(), model.tokenizer(), 48, model.padId(), 8).predict(texts, 3);
+        }
+        try (LoadedModel model = LoadedModel.open(c.model())) {
+            ClassifierCheckpoint.Loaded loaded = ClassifierCheckpoint.load(r.adapterDir(), model.backbone());
+            after = new ClassifierPredictor(loaded.classifier(), model.tokenizer(), 48, model.padId(), 8).predict(texts, 3);
+        }
+        assertEquals(before.stream().map(ClassifierPredictor.Prediction::byTask).toList(),
+                after.stream().map(ClassifierPredictor.Prediction::byTask).toList());
+        // PEFT naming: BERT's sequence-classification model prefixes the backbone with "bert."
+        try (SafetensorsFile f = SafetensorsFile.open(r.adapterDir().resolve(ClassifierCheckpoint.ADAPTER_WEIGHTS))) {
+            assertTrue(f.contains("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight"));
+            assertTrue(f.contains("base_model.model.classifier.queue.weight"));
+        }
+    }
+
+    @Test
+    void theSameConfigGivesTheSameLossCurveAndAResumedRunEndsWhereAnUninterruptedOneDoes(@TempDir Path runs) throws Exception {
+        TrainConfig c = config(runs, "eval.patience=0");
+        ClassifierTrainer.Result a = run(c, runs.resolve("a"), false);
+        ClassifierTrainer.Result b = run(c, runs.resolve("b"), false);
+        assertEquals(losses(a.runDir()), losses(b.runDir()));
+
+        // "Kill" run b after its step-8 checkpoint: drop everything written later, then resume.
+        Path rb = b.runDir();
+        for (String gone : List.of("adapter", "best")) {
+            ClassifierCheckpoint.deleteTree(rb.resolve(gone));
+        }
+        try (var s = Files.list(rb.resolve("checkpoints"))) {
+            for (Path p : s.toList()) {
+                if (!p.getFileName().toString().equals("step-000008")) {
+                    ClassifierCheckpoint.deleteTree(p);
+                }
+            }
+        }
+        ClassifierTrainer.Result resumed = run(c, rb, true);
+        assertEquals(a.steps(), resumed.steps());
+        assertEquals(losses(a.runDir()), losses(rb));
+        try (SafetensorsFile fa = SafetensorsFile.open(a.adapterDir().resolve(ClassifierCheckpoint.ADAPTER_WEIGHTS));
+             SafetensorsFile fr = SafetensorsFile.open(resumed.adapterDir().resolve(ClassifierCheckpoint.ADAPTER_WEIGHTS))) {
+            for (String name : fa.names()) {
+                assertArrayEquals(fa.tensor(name).toFloatArray(), fr.tensor(name).toFloatArray(), name);
+            }
+        }
+    }
+
+    @Test
+    void resumingARunWithoutCheckpointsIsAClearError(@TempDir Path runs) throws Exception {
+        TrainConfig c = config(runs);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(c, runs.resolve("none"), true));
+        assertTrue(e.getMessage().contains("no checkpoint"), e.getMessage());
+    }
+}

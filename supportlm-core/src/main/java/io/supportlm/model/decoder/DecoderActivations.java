@@ -21,7 +21,7 @@ public final class DecoderActivations {
     final float[][] n1, h, n2; // (L, N·C): input-norm output, residual after attention, MLP-norm output
     final float[][] n1Mean, n1Rstd, n2Mean, n2Rstd; // (L, N); means only for LayerNorm
     final float[][] qkv; // (L, N·3·QW): GPT-NeoX's fused projection output, else null
-    final float[][] qRaw, q, attn; // (L, N·QW): projection, after q-norm and rope, attention output
+    final float[][] qRaw, q, attn; // (L, N·QW): projection (the same array as q without q/k norms), after q-norm and rope, attention output
     final float[][] kRaw, k, v; // (L, N·KW)
     final float[][] qRstd, kRstd; // (L, N·NH), (L, N·KVH): q/k norms
     final float[][] lse; // (L, B·NH·T)
@@ -80,11 +80,12 @@ public final class DecoderActivations {
         n1Rstd = layers(L, n);
         n2Rstd = layers(L, n);
         qkv = fused ? layers(L, 3 * nq) : null;
-        qRaw = layers(L, nq);
         q = layers(L, nq);
-        attn = layers(L, nq);
-        kRaw = layers(L, nk);
         k = layers(L, nk);
+        // without q/k norms rope runs in place on the projection output (its backward needs no input)
+        qRaw = c.qkNorm() ? layers(L, nq) : q;
+        kRaw = c.qkNorm() ? layers(L, nk) : k;
+        attn = layers(L, nq);
         v = layers(L, nk);
         qRstd = c.qkNorm() ? layers(L, n * c.numHeads()) : null;
         kRstd = c.qkNorm() ? layers(L, n * c.numKvHeads()) : null;

@@ -114,6 +114,25 @@ class DecoderModelTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
+    void logitsMatchANaiveReferenceImplementation(String name, DecoderConfig c) {
+        InMemoryWeights w = DecoderInit.randomWeights(c, 10, 0.35f);
+        DecoderModel m = new DecoderModel(c, DecoderWeights.load(w, c));
+        int[] tokens = {1, 44, 7, 19, 19, 3, 28};
+        int T = tokens.length, V = c.vocabSize();
+        DecoderActivations a = m.allocateInference(1, T, T);
+        m.forward(a, tokens, null, null, 1, T);
+        float[] logits = m.logits(a, allRows(T), T);
+        double[][] expected = new ReferenceDecoder(c, w).logits(tokens);
+        for (int t = 0; t < T; t++) {
+            for (int v = 0; v < V; v++) {
+                double e = expected[t][v];
+                assertEquals(e, logits[t * V + v], 1e-4 + 1e-4 * Math.abs(e), name + ": token " + t + ", logit " + v);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
     void kvCacheDecodingGivesTheFullForwardLogits(String name, DecoderConfig c) {
         DecoderModel m = model(c, 2);
         int[] tokens = {5, 9, 1, 33, 7, 7, 20, 41, 3, 12};

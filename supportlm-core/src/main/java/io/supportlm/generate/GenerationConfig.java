@@ -1,5 +1,7 @@
 package io.supportlm.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -54,6 +56,47 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, float tempera
     /** Sampling with the given temperature, top-k and top-p. */
     public static GenerationConfig sampling(int maxNewTokens, float temperature, int topK, float topP, long seed) {
         return new GenerationConfig(maxNewTokens, true, temperature, topK, topP, 1f, List.of(), List.of(), seed);
+    }
+
+    /**
+     * A model's {@code generation_config.json}: {@code do_sample}, {@code temperature},
+     * {@code top_k}, {@code top_p}, {@code repetition_penalty}, {@code max_new_tokens},
+     * {@code eos_token_id} (one or a list: the stop tokens) and {@code stop_strings}, with
+     * transformers' defaults for absent keys. Sampling settings are ignored (as transformers
+     * ignores them) when {@code do_sample} is false.
+     */
+    public static GenerationConfig fromJson(JsonNode g, int defaultMaxNewTokens, long seed) {
+        boolean sample = g.path("do_sample").asBoolean(false);
+        float temperature = sample ? (float) number(g, "temperature", 1) : 1f;
+        int topK = sample ? (int) number(g, "top_k", 50) : 50;
+        float topP = sample ? (float) number(g, "top_p", 1) : 1f;
+        List<Integer> eos = new ArrayList<>();
+        JsonNode e = g.get("eos_token_id");
+        if (e != null && e.isArray()) {
+            e.forEach(id -> eos.add(id.asInt()));
+        } else if (e != null && e.isIntegralNumber()) {
+            eos.add(e.intValue());
+        }
+        List<String> stops = new ArrayList<>();
+        JsonNode s = g.get("stop_strings");
+        if (s != null && s.isArray()) {
+            s.forEach(x -> stops.add(x.asText()));
+        } else if (s != null && s.isTextual()) {
+            stops.add(s.asText());
+        }
+        return new GenerationConfig((int) number(g, "max_new_tokens", defaultMaxNewTokens), sample, temperature, topK, topP,
+                (float) number(g, "repetition_penalty", 1), eos, stops, seed);
+    }
+
+    private static double number(JsonNode g, String key, double dflt) {
+        JsonNode v = g.get(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException("generation_config.json: field '" + key + "' must be a number, got " + v);
+        }
+        return v.doubleValue();
     }
 
     public GenerationConfig withStopTokens(List<Integer> ids) {

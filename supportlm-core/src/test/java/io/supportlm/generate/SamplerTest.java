@@ -125,6 +125,35 @@ class SamplerTest {
     }
 
     @Test
+    void aGenerationConfigJsonGivesTheModelsDefaults() throws Exception {
+        // Qwen/Qwen3-0.6B's generation_config.json as published on the Hub
+        String qwen3 = """
+                {
+                  "bos_token_id": 151643,
+                  "do_sample": true,
+                  "eos_token_id": [151645, 151643],
+                  "pad_token_id": 151643,
+                  "temperature": 0.6,
+                  "top_k": 20,
+                  "top_p": 0.95,
+                  "transformers_version": "4.51.0"
+                }""";
+        GenerationConfig g = GenerationConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().readTree(qwen3), 128, 5);
+        assertTrue(g.doSample());
+        assertEquals(0.6f, g.temperature());
+        assertEquals(20, g.topK());
+        assertEquals(0.95f, g.topP());
+        assertEquals(1f, g.repetitionPenalty());
+        assertEquals(128, g.maxNewTokens());
+        assertEquals(List.of(151645, 151643), g.stopTokenIds());
+        GenerationConfig greedy = GenerationConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"eos_token_id\": 2, \"temperature\": 0.0, \"max_new_tokens\": 9}"), 128, 0);
+        assertFalse(greedy.doSample()); // temperature is ignored without do_sample, as in transformers
+        assertEquals(9, greedy.maxNewTokens());
+        assertEquals(List.of(2), greedy.stopTokenIds());
+    }
+
+    @Test
     void invalidSettingsAreClearErrors() {
         IllegalArgumentException t = assertThrows(IllegalArgumentException.class, () -> GenerationConfig.sampling(4, 0f, 0, 1f, 0));
         assertTrue(t.getMessage().contains("temperature"), t.getMessage());

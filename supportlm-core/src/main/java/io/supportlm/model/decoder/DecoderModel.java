@@ -273,27 +273,58 @@ public final class DecoderModel {
 
     /** Appends tokens to the cache (one forward over them); returns the logits (V) after the last. */
     public float[] extend(KvCache cache, int[] tokens) {
-        int T = tokens.length, start = cache.length;
+        int T = tokens.length;
         if (T == 0) {
             throw new IllegalArgumentException("kv cache: no tokens to add");
-        }
-        if (start + T > cache.maxT) {
-            throw new IllegalArgumentException("kv cache: " + start + " + " + T + " tokens exceed its capacity of " + cache.maxT);
         }
         if (cache.acts == null || cache.acts.maxT < T) {
             cache.acts = new DecoderActivations(config, 1, Math.max(T, cache.acts == null ? 1 : cache.acts.maxT), 1, false);
         }
-        DecoderActivations a = cache.acts;
-        int[] positions = new int[T];
-        for (int t = 0; t < T; t++) {
-            positions[t] = start + t;
+        step(cache.acts, new KvCache[] {cache}, tokens, T);
+        return Arrays.copyOf(cache.acts.logits, config.vocabSize());
+    }
+
+    /**
+     * One decoding step for several sequences at once, each with its own cache and length:
+     * {@code tokens[b]} is appended to {@code caches[b]}. The projections and the MLP run over all
+     * B rows together; attention reads each sequence's own cache. Returns the logits (B, V) in
+     * {@code a.logits()}; {@code a} comes from {@link #allocateInference}{@code (maxB, 1, maxB)}.
+     */
+    public float[] decodeBatch(DecoderActivations a, KvCache[] caches, int[] tokens) {
+        if (caches.length != tokens.length || caches.length == 0) {
+            throw new IllegalArgumentException("batched decoding: " + caches.length + " caches for " + tokens.length + " tokens");
         }
-        prepare(a, tokens, null, positions, 1, T);
-        embed(a.x[0], a.ids, T);
-        layers(a, cache);
-        cache.length += T;
-        logits(a, new int[] {T - 1}, 1);
-        return Arrays.copyOf(a.logits, config.vocabSize());
+        step(a, caches, tokens, 1);
+        return a.logits;
+    }
+
+    /** Appends T tokens per sequence (row b of tokens to caches[b]) and leaves the last token's logits of each row. */
+    private void step(DecoderActivations a, KvCache[] caches, int[] tokens, int T) {
+        int B = caches.length;
+        int[] positions = new int[B * T];
+        for (int b = 0; b < B; b++) {
+            KvCache cache = caches[b];
+            for (int other = 0; other < b; other++) {
+                if (caches[other] == cache) {
+                    throw new IllegalArgumentException("batched decoding: rows " + other + " and " + b + " share one cache");
+                }
+            }
+            if (cache.length + T > cache.maxT) {
+                throw new IllegalArgumentException("kv cache: " + cache.length + " + " + T + " tokens exceed its capacity of " + cache.maxT);
+            }
+            for (int t = 0; t < T; t++) {
+                positions[b * T + t] = cache.length + t;
+            }
+        }
+        prepare(a, tokens, null, positions, B, T);
+        embed(a.x[0], a.ids, B * T);
+        layers(a, caches);
+        int[] last = new int[B];
+        for (int b = 0; b < B; b++) {
+            caches[b].length += T;
+            last[b] = b * T + T - 1;
+        }
+        logits(a, last, B);
     }
 
     // ------------------------------------------------------------------------------------ the network
@@ -343,15 +374,16 @@ public final class DecoderModel {
         ensureRope(maxPos + 1);
     }
 
-    private void layers(DecoderActivations a, KvCache cache) {
+    private void layers(DecoderActivations a, KvCache[] caches) {
         int L = config.numLayers(), N = a.B * a.T, C = config.hiddenSize();
         for (int l = 0; l < L; l++) {
-            layerForward(l, a, cache);
+            layerForward(l, a, caches);
         }
         norm(a.hidden, a.finalMean, a.finalRstd, a.x[L], weights.finalNormWeight(), weights.finalNormBias(), N, C);
     }
 
-    private void layerForward(int l, DecoderActivations a, KvCache cache) {
+    /** One layer; with caches (one per batch row), attention appends to and reads from them instead. */
+    private void layerForward(int l, DecoderActivations a, KvCache[] caches) {
         DecoderWeights.Layer w = weights.layers().get(l);
         LinearLayer[] lin = linears[l];
         int B = a.B, T = a.T, N = B * T, C = config.hiddenSize(), I = config.intermediateSize();
@@ -379,14 +411,18 @@ public final class DecoderModel {
         }
         Rope.forward(a.q[l], 0, qIn, 0, a.positions, 0, rope, N, NH);
         Rope.forward(a.k[l], 0, kIn, 0, a.positions, 0, rope, N, KVH);
-        if (cache == null) {
+        if (caches == null) {
             Attention.forward(a.attn[l], 0, a.lse[l], 0, a.q[l], 0, a.k[l], 0, a.v[l], 0, a.hasMask ? a.mask : null, 0,
                     attention[l], B, T, NH, KVH, HS);
         } else {
-            Attention.writeCache(cache.k[l], 0, a.k[l], 0, cache.length, T, cache.maxT, KVH, HS);
-            Attention.writeCache(cache.v[l], 0, a.v[l], 0, cache.length, T, cache.maxT, KVH, HS);
-            Attention.forwardCached(a.attn[l], 0, a.q[l], 0, cache.k[l], 0, cache.v[l], 0, null, 0, attention[l],
-                    cache.length, T, cache.maxT, NH, KVH, HS);
+            int QW = config.queryWidth(), KW = config.kvWidth();
+            for (int b = 0; b < B; b++) {
+                KvCache cache = caches[b];
+                Attention.writeCache(cache.k[l], 0, a.k[l], b * T * KW, cache.length, T, cache.maxT, KVH, HS);
+                Attention.writeCache(cache.v[l], 0, a.v[l], b * T * KW, cache.length, T, cache.maxT, KVH, HS);
+                Attention.forwardCached(a.attn[l], b * T * QW, a.q[l], b * T * QW, cache.k[l], 0, cache.v[l], 0, null, 0,
+                        attention[l], cache.length, T, cache.maxT, NH, KVH, HS);
+            }
         }
         // h = x + [postnorm](o(attn))
         if (config.postNorms()) {

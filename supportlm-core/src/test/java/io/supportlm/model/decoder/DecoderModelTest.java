@@ -152,6 +152,35 @@ class DecoderModelTest {
         assertEquals(T, cache.length());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void batchedDecodingGivesEachSequencesOwnLogits(String name, DecoderConfig c) {
+        DecoderModel m = model(c, 12);
+        int[][] prompts = {{4, 8, 15}, {16, 23, 42, 1, 9}, {30, 2}};
+        int[][] next = {{5, 6, 7, 8}, {11, 12, 13, 14}, {20, 21, 22, 23}};
+        int B = prompts.length, V = c.vocabSize();
+        KvCache[] batched = new KvCache[B];
+        KvCache[] alone = new KvCache[B];
+        for (int b = 0; b < B; b++) {
+            batched[b] = m.newCache(16);
+            alone[b] = m.newCache(16);
+            m.prefill(batched[b], prompts[b]);
+            m.prefill(alone[b], prompts[b]);
+        }
+        DecoderActivations a = m.allocateInference(B, 1, B);
+        for (int s = 0; s < next[0].length; s++) {
+            int[] tokens = new int[B];
+            for (int b = 0; b < B; b++) {
+                tokens[b] = next[b][s];
+            }
+            float[] logits = m.decodeBatch(a, batched, tokens).clone();
+            for (int b = 0; b < B; b++) {
+                float[] expected = m.decode(alone[b], tokens[b]);
+                assertClose(name + " step " + s + " row " + b, expected, 0, Arrays.copyOfRange(logits, b * V, (b + 1) * V), V);
+            }
+        }
+    }
+
     private static void assertClose(String what, float[] expected, int off, float[] actual, int n) {
         for (int i = 0; i < n; i++) {
             float e = expected[off + i];

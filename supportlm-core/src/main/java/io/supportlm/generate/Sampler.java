@@ -18,6 +18,7 @@ public final class Sampler {
     private long[] order = new long[0];
     private double[] probs = new double[0];
     private boolean[] seen = new boolean[0];
+    private float[] selection = new float[0];
 
     public Sampler(GenerationConfig config) {
         this.config = config;
@@ -38,6 +39,7 @@ public final class Sampler {
             order = new long[V];
             probs = new double[V];
             seen = new boolean[V];
+            selection = new float[V];
         }
         System.arraycopy(logits, 0, scores, 0, V);
         if (config.repetitionPenalty() != 1f) {
@@ -46,21 +48,26 @@ public final class Sampler {
         if (!config.doSample()) {
             return argmax(scores);
         }
-        // candidates sorted by score, highest first (ties: lower id first)
+        // candidates sorted by score, highest first (ties: lower id first); with top-k only the
+        // tokens at or above the k-th score are sorted, found by selection in linear time
         float t = config.temperature();
         for (int i = 0; i < V; i++) {
             scores[i] /= t;
-            order[i] = ((long) ~sortable(scores[i]) << 32) | i;
         }
-        Arrays.sort(order);
-        int kept = V;
+        int kept = 0;
         if (config.topK() > 0 && config.topK() < V) {
-            float kth = scores[id(order[config.topK() - 1])];
-            kept = config.topK();
-            while (kept < V && scores[id(order[kept])] == kth) {
-                kept++;
+            float kth = kthLargest(scores, config.topK(), selection);
+            for (int i = 0; i < V; i++) {
+                if (scores[i] >= kth) { // ties with the k-th are kept, as transformers' TopKLogitsWarper does
+                    order[kept++] = key(scores[i], i);
+                }
+            }
+        } else {
+            for (int i = 0; i < V; i++) {
+                order[kept++] = key(scores[i], i);
             }
         }
+        Arrays.sort(order, 0, kept);
         double max = scores[id(order[0])];
         if (Double.isInfinite(max)) {
             throw new IllegalArgumentException("sampler: the highest logit is " + max + "; nothing can be sampled");
@@ -127,6 +134,41 @@ public final class Sampler {
             }
         }
         return best;
+    }
+
+    /** The k-th largest of a (1-based), by quickselect on a copy in {@code w} (length ≥ a.length). */
+    static float kthLargest(float[] a, int k, float[] w) {
+        System.arraycopy(a, 0, w, 0, a.length);
+        int lo = 0, hi = a.length - 1, target = k - 1; // index in descending order
+        while (lo < hi) {
+            float pivot = w[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (w[i] > pivot) {
+                    i++;
+                }
+                while (w[j] < pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    float x = w[i];
+                    w[i++] = w[j];
+                    w[j--] = x;
+                }
+            }
+            if (target <= j) {
+                hi = j;
+            } else if (target >= i) {
+                lo = i;
+            } else {
+                return w[target];
+            }
+        }
+        return w[target];
+    }
+
+    private static long key(float score, int id) {
+        return ((long) ~sortable(score) << 32) | id;
     }
 
     /** An int whose signed order is the float's numeric order. */

@@ -79,6 +79,22 @@ class SamplerTest {
     }
 
     @Test
+    void selectionFindsTheKthLargestScore() {
+        Random rng = new Random(12);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + rng.nextInt(300);
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = rng.nextInt(trial % 2 == 0 ? 10 : 100000) - 5; // many ties in even trials
+            }
+            float[] sorted = a.clone();
+            Arrays.sort(sorted);
+            int k = 1 + rng.nextInt(n);
+            assertEquals(sorted[n - k], Sampler.kthLargest(a, k, new float[n]), "n=" + n + " k=" + k);
+        }
+    }
+
+    @Test
     void topKKeepsTheKMostLikely() {
         float[] l = logitsOf(0.1, 0.4, 0.2, 0.3);
         double[] f = frequencies(new Sampler(GenerationConfig.sampling(1, 1f, 2, 1f, 4)), l, 4000);

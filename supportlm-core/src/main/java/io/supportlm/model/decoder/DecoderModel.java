@@ -218,6 +218,7 @@ public final class DecoderModel {
     public float[] backwardFromLogits(DecoderActivations a, float[] dLogits) {
         requireTraining(a);
         int n = a.nLogitRows, C = config.hiddenSize(), RV = n * config.vocabSize();
+        check("dLogits (rows of the last logits call × V)", dLogits.length, RV);
         float cap = config.finalSoftcap();
         for (int i = 0; i < RV; i++) { // y = cap·tanh(z/cap): dz = dy·(1 − (y/cap)²)
             float t = cap > 0 ? a.logits[i] / cap : 0f;
@@ -241,6 +242,7 @@ public final class DecoderModel {
     public float[] backward(DecoderActivations a, float[] dHidden) {
         requireTraining(a);
         int N = a.B * a.T, C = config.hiddenSize();
+        check("dHidden (B·T·C)", dHidden.length, N * C);
         float[] dOut = a.dXNext, dIn = a.dX;
         zero(dOut, N * C);
         normBackward(a, dOut, dHidden, a.finalMean, a.finalRstd, a.x[config.numLayers()], weights.finalNormWeight(), N, C);

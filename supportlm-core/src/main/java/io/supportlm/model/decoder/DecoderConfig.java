@@ -300,7 +300,9 @@ public record DecoderConfig(Family family, int vocabSize, int hiddenSize, int nu
             throw new IllegalArgumentException("config.json: hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
         }
         JsonNode params = c.get("rope_parameters");
+        // rotary_pct; newer files also (or only) write partial_rotary_factor, at the top or in rope_parameters
         double pct = params != null && params.hasNonNull("partial_rotary_factor") ? number(params, "partial_rotary_factor", 0.25)
+                : c.hasNonNull("partial_rotary_factor") ? number(c, "partial_rotary_factor", 0.25)
                 : number(c, "rotary_pct", 0.25);
         int rotaryDim = (int) (headDim * pct);
         String act = c.path("hidden_act").asText("gelu");

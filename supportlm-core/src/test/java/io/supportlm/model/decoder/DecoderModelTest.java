@@ -10,6 +10,8 @@ import io.supportlm.model.FrozenLinear;
 import io.supportlm.model.InMemoryWeights;
 import io.supportlm.model.TrainableLinear;
 import io.supportlm.model.decoder.DecoderConfig.Family;
+import io.supportlm.tensor.DType;
+import io.supportlm.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
@@ -207,6 +209,30 @@ class DecoderModelTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void bf16CheckpointsComputeLikeTheirF32Values(String name, DecoderConfig c) {
+        InMemoryWeights f32 = DecoderInit.randomWeights(c, 13, 0.35f);
+        InMemoryWeights rounded = new InMemoryWeights("bf16 values in f32");
+        InMemoryWeights bf16 = new InMemoryWeights("bf16 checkpoint");
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+        f32.asMap().forEach((k, t) -> {
+            Tensor b = Tensor.convert(t.toFloatArray(), DType.BF16, arena, t.shape().dims());
+            bf16.put(k, b);
+            rounded.put(k, Tensor.wrap(b.toFloatArray(), t.shape().dims()));
+        });
+        int[] tokens = {3, 14, 15, 9, 26};
+        float[] expected = logitsOf(new DecoderModel(c, DecoderWeights.load(rounded, c)), tokens);
+        float[] actual = logitsOf(new DecoderModel(c, DecoderWeights.load(bf16, c)), tokens);
+        assertClose(name, expected, 0, actual, expected.length);
+    }
+
+    private static float[] logitsOf(DecoderModel m, int[] tokens) {
+        DecoderActivations a = m.allocateInference(1, tokens.length, tokens.length);
+        m.forward(a, tokens, null, null, 1, tokens.length);
+        return m.logits(a, allRows(tokens.length), tokens.length).clone();
+    }
+
     @Test
     void tiedEmbeddingsServeAsTheLmHead() {
         DecoderConfig tied = DecoderInit.tiny(Family.QWEN2);
@@ -247,7 +273,7 @@ class DecoderModelTest {
     void aWrongShapeIsNamed() {
         DecoderConfig c = DecoderInit.tiny(Family.QWEN3);
         InMemoryWeights w = DecoderInit.randomWeights(c, 6, 0.35f);
-        w.put("model.layers.1.self_attn.k_norm.weight", io.supportlm.tensor.Tensor.zeros(16));
+        w.put("model.layers.1.self_attn.k_norm.weight", Tensor.zeros(16));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DecoderWeights.load(w, c));
         assertTrue(e.getMessage().contains("model.layers.1.self_attn.k_norm.weight") && e.getMessage().contains("[6]"), e.getMessage());
     }

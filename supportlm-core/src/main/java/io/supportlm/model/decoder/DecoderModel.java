@@ -47,6 +47,9 @@ import java.util.Map;
  * so a left-padded row gives its real tokens the same outputs as the unpadded sequence; padding
  * tokens get position 0 and their outputs are meaningless. Attention masks padded keys; causality
  * and sliding windows count token indices, which left padding does not change between real tokens.
+ *
+ * <p>Threads: inference on different {@link KvCache}s (or activations) may run concurrently, as
+ * long as the linear layers are not being replaced; a training step uses its activations alone.
  */
 public final class DecoderModel {
     private final DecoderConfig config;
@@ -56,7 +59,10 @@ public final class DecoderModel {
     private LinearLayer lmHead;
     private final Attention.Options[] attention; // (L)
     private final float embeddingScale;
-    private Rope.Table fullRope, slidingRope; // grown on demand to the positions in use
+    /** Both rope tables, replaced together (never mutated) when more positions are needed. */
+    private record RopeTables(Rope.Table full, Rope.Table sliding) {}
+
+    private volatile RopeTables rope; // grown on demand to the positions in use
 
     public DecoderModel(DecoderConfig config, DecoderWeights weights) {
         this.config = config;
@@ -599,17 +605,19 @@ public final class DecoderModel {
     }
 
     private Rope.Table ropeOf(int l) {
-        return config.layerTypes().get(l) == DecoderConfig.LayerType.SLIDING ? slidingRope : fullRope;
+        RopeTables r = rope;
+        return config.layerTypes().get(l) == DecoderConfig.LayerType.SLIDING ? r.sliding() : r.full();
     }
 
-    /** Builds (or grows) the cos/sin tables to cover positions [0, needed). */
-    private void ensureRope(int needed) {
-        if (fullRope != null && fullRope.maxPositions() >= needed) {
+    /** Builds (or grows) the cos/sin tables to cover positions [0, needed); safe when caches decode on several threads. */
+    private synchronized void ensureRope(int needed) {
+        RopeTables r = rope;
+        if (r != null && r.full().maxPositions() >= needed) {
             return;
         }
-        int size = Math.min(config.maxPositions(), Math.max(needed, Math.max(256, fullRope == null ? 0 : 2 * fullRope.maxPositions())));
-        fullRope = Rope.Table.build(config.rope(), size);
-        slidingRope = config.slidingRope().equals(config.rope()) ? fullRope : Rope.Table.build(config.slidingRope(), size);
+        int size = Math.min(config.maxPositions(), Math.max(needed, Math.max(256, r == null ? 0 : 2 * r.full().maxPositions())));
+        Rope.Table full = Rope.Table.build(config.rope(), size);
+        rope = new RopeTables(full, config.slidingRope().equals(config.rope()) ? full : Rope.Table.build(config.slidingRope(), size));
     }
 
     private void checkLength(int maxT) {

@@ -111,6 +111,25 @@ class GeneratorTest {
     }
 
     @Test
+    void generationsOnSeveralThreadsMatchTheirSequentialResults() throws Exception {
+        GenerationConfig sampling = GenerationConfig.sampling(6, 1f, 0, 1f, 0);
+        int[][] expected = new int[4][];
+        for (int i = 0; i < 4; i++) {
+            expected[i] = new Generator(MODEL).generate(PROMPT, sampling.withSeed(i), WORDS, null).tokens();
+        }
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<int[]>> runs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                long seed = i;
+                runs.add(pool.submit(() -> new Generator(MODEL).generate(PROMPT, sampling.withSeed(seed), WORDS, null).tokens()));
+            }
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(expected[i], runs.get(i).get(), "seed " + i);
+            }
+        }
+    }
+
+    @Test
     void theStreamCanCancel() {
         Recorder r = new Recorder();
         r.stopAfter = 2;

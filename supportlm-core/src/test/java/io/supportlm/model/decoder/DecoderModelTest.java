@@ -1,5 +1,6 @@
 package io.supportlm.model.decoder;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -253,6 +254,18 @@ class DecoderModelTest {
             }
             assertEquals(s, logits[v], 1e-4, "logit " + v);
         }
+    }
+
+    @Test
+    void gemma3WeightsSavedFromTheMultimodalModelLoadUnderTheirPrefix() {
+        DecoderConfig c = DecoderInit.tiny(Family.GEMMA3);
+        InMemoryWeights plain = DecoderInit.randomWeights(c, 14, 0.35f);
+        InMemoryWeights multimodal = new InMemoryWeights("Gemma3ForConditionalGeneration checkpoint");
+        plain.asMap().forEach((k, t) -> multimodal.put(k.replaceFirst("^model\\.", "model.language_model."), t));
+        multimodal.put("model.vision_tower.vision_model.embeddings.patch_embedding.weight", Tensor.zeros(4, 4));
+        int[] tokens = {9, 8, 7};
+        assertArrayEquals(logitsOf(new DecoderModel(c, DecoderWeights.load(plain, c)), tokens),
+                logitsOf(new DecoderModel(c, DecoderWeights.load(multimodal, c)), tokens));
     }
 
     @Test

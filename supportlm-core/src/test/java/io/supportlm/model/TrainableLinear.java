@@ -21,8 +21,10 @@ public final class TrainableLinear implements LinearLayer {
         this.out = out;
     }
 
+    /** A trainable copy; a layer without bias gets a zero bias (same outputs, and its gradient can be checked too). */
     public static TrainableLinear copyOf(FrozenLinear base) {
-        return new TrainableLinear(base.weight().toFloatArray(), base.bias().clone(), base.outFeatures(), base.inFeatures());
+        float[] bias = base.bias() == null ? new float[base.outFeatures()] : base.bias().clone();
+        return new TrainableLinear(base.weight().toFloatArray(), bias, base.outFeatures(), base.inFeatures());
     }
 
     @Override

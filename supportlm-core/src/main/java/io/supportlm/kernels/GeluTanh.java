@@ -71,9 +71,12 @@ public final class GeluTanh {
     /** gelu_tanh'(x). */
     static float derivative(float x) {
         float x2 = x * x;
-        float th = (float) Math.tanh(C * Math.fma(A * x, x2, x));
+        double u = C * Math.fma(A * x, x2, x);
+        double th = Math.tanh(u);
+        double q = Math.exp(-2 * Math.abs(u));
+        double sech2 = 4 * q / ((1 + q) * (1 + q)); // 1 - tanh², without the cancellation near |tanh| = 1
         float du = C * Math.fma(3 * A, x2, 1f);
-        return 0.5f * (1 + th) + 0.5f * x * (1 - th * th) * du;
+        return (float) (0.5 * (1 + th) + 0.5 * x * sech2 * du);
     }
 
     static FloatVector value(FloatVector x) {
@@ -83,9 +86,12 @@ public final class GeluTanh {
 
     static FloatVector derivative(FloatVector x) {
         FloatVector x2 = x.mul(x);
-        FloatVector th = Simd.tanh(x.mul(A).fma(x2, x).mul(C));
+        FloatVector u = x.mul(A).fma(x2, x).mul(C);
+        FloatVector th = Simd.tanh(u);
+        FloatVector q = Simd.exp(u.abs().mul(-2f));
+        FloatVector onePlusQ = q.add(1f);
+        FloatVector sech2 = q.mul(4f).div(onePlusQ.mul(onePlusQ)); // 1 - tanh², without the cancellation
         FloatVector du = x2.fma(3 * A, 1f).mul(C);
-        FloatVector sech2 = th.mul(th).neg().add(1f);
         return th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(du));
     }
 

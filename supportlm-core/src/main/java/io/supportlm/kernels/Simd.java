@@ -83,10 +83,24 @@ public final class Simd {
         return result.blend(Float.POSITIVE_INFINITY, over);
     }
 
-    /** tanh per lane from {@link #exp}: {@code sign(x)·(1 - 2/(e^{2|x|} + 1))}, exact ±1 for |x| > 9. */
+    /**
+     * tanh per lane, as Cephes' {@code tanhf}: an odd polynomial for |x| < 0.625 (where
+     * {@code 1 - 2/(e^{2x}+1)} would cancel), else {@code sign(x)·(1 - 2/(e^{2|x|} + 1))} from
+     * {@link #exp}; exactly ±1 where f32 rounding makes it so (|x| > 9.0109).
+     */
     public static FloatVector tanh(FloatVector x) {
-        FloatVector a = x.abs().min(9f);
-        FloatVector t = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(exp(a.mul(2f)).add(1f)));
-        return t.blend(t.neg(), x.compare(VectorOperators.LT, 0f));
+        FloatVector a = x.abs().min(10f);
+        FloatVector big = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(exp(a.mul(2f)).add(1f)));
+        // Past 9.0109, 1 - tanh(x) < half an ulp below 1: tanh rounds to exactly 1 in f32.
+        big = big.blend(1f, x.abs().compare(VectorOperators.GT, 9.0109f));
+        big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
+        FloatVector z = x.mul(x);
+        FloatVector p = FloatVector.broadcast(F, -5.70498872745e-3f);
+        p = p.fma(z, FloatVector.broadcast(F, 2.06390887954e-2f));
+        p = p.fma(z, FloatVector.broadcast(F, -5.37397155531e-2f));
+        p = p.fma(z, FloatVector.broadcast(F, 1.33314422036e-1f));
+        p = p.fma(z, FloatVector.broadcast(F, -3.33332819422e-1f));
+        FloatVector small = p.mul(z).mul(x).add(x);
+        return big.blend(small, x.abs().compare(VectorOperators.LT, 0.625f));
     }
 }

@@ -1,0 +1,87 @@
+package io.supportlm.cli;
+
+import io.supportlm.classify.ClassifierEvaluation;
+import io.supportlm.classify.ClassifierTrainer;
+import io.supportlm.eval.ReportWriter;
+import io.supportlm.model.LoadedModel;
+import io.supportlm.train.TrainConfig;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code supportlm train}: fine-tunes a model from a YAML config (see the defaults printed with --show-defaults). */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Fine-tunes a model with LoRA: ticket classification (one or several label tasks at once).",
+                "The config is YAML; every key and its default is listed in the resolved config printed at start."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "YAML training config.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set optim.learning_rate=1e-3 (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue a stopped run from its latest checkpoint (its saved config is used).")
+    Path resume;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig c;
+        Path runDir;
+        if (resume != null) {
+            c = TrainConfig.read(resume.resolve("config.yaml"));
+            runDir = resume;
+        } else {
+            if (config == null && overrides.isEmpty()) {
+                throw new IllegalArgumentException("give --config FILE (and/or --set key=value overrides), or --resume RUN_DIR");
+            }
+            c = TrainConfig.load(config, overrides);
+            String id = c.runId() != null ? c.runId()
+                    : Path.of(c.model()).getFileName() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            c = c.withRunId(id);
+            runDir = Path.of(c.outputDir()).resolve(id);
+        }
+        System.err.println("# resolved config\n" + c.toYaml());
+        return run(c, runDir, resume != null, !quiet);
+    }
+
+    /** Trains, then evaluates on the test split when the config names one. */
+    static int run(TrainConfig c, Path runDir, boolean resume, boolean progress) throws Exception {
+        ClassifierTrainer.Result r = train(c, runDir, resume, progress);
+        if (c.data().test() != null) {
+            evaluate(r.adapterDir(), c.model(), Path.of(c.data().test()), runDir.getFileName().toString());
+        }
+        return 0;
+    }
+
+    /** Trains and prints the outcome. Shared with {@code demo}. */
+    static ClassifierTrainer.Result train(TrainConfig c, Path runDir, boolean resume, boolean progress) throws Exception {
+        ClassifierTrainer.Result r;
+        try (LoadedModel model = LoadedModel.open(c.model()); TrainProgress bar = new TrainProgress(progress)) {
+            r = ClassifierTrainer.train(c, model, runDir, resume, bar);
+        }
+        System.out.printf("trained %d steps in %.1f s (%.0f tokens/s), %,d trainable parameters%s%n", r.steps(), r.seconds(),
+                r.tokens() / Math.max(1e-9, r.seconds()), r.trainableParameters(), r.stoppedEarly() ? ", stopped early" : "");
+        if (Double.isFinite(r.bestMacroF1())) {
+            System.out.printf("best validation mean macro-F1 %.4f at step %d%n", r.bestMacroF1(), r.bestStep());
+        }
+        System.out.println("adapter: " + r.adapterDir());
+        return r;
+    }
+
+    /** Scores the adapter on labelled data against the untrained base, writes results/<run-id>/ and prints the table. */
+    static void evaluate(Path adapter, String model, Path data, String runId) throws Exception {
+        ReportWriter.WrittenReport report = ClassifierEvaluation.run(adapter, model, data, runId, true,
+                Path.of("results").resolve(runId));
+        System.out.println();
+        System.out.println(report.consoleTable());
+        System.out.println("report: " + report.summaryMd());
+    }
+}

@@ -9,6 +9,11 @@ import java.util.Map;
  * Quantizes the frozen linear layers of a backbone in place (the QLoRA base), before adapters are
  * attached. The original layers are returned, not copied: they still view the checkpoint's
  * memory-mapped (or loaded) weights, which is what a later merge must fold adapters into.
+ *
+ * <p>Holding the originals costs no heap for a checkpoint opened from disk (its tensors are
+ * read-only memory maps: the pages read while quantizing sit in the OS page cache and are dropped
+ * under pressure). For weights loaded onto the heap, a caller that will not merge should drop the
+ * result's {@code originals}, or the f32 copies stay alive next to the quantized ones.
  */
 public final class BackboneQuantizer {
     private BackboneQuantizer() {}

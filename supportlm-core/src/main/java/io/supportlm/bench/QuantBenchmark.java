@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -80,8 +81,8 @@ public final class QuantBenchmark {
         }
         int L = DECODER_135M_LAYERS;
         Memory m = new Memory(L * elements, L * elements * 4, L * elements * 2, L * nf4, L * int8);
-        out.printf("linear weights of a 135M decoder (%d layers × q,k,v,o,gate,up,down): %,d weights%n", L, m.elements());
-        out.printf("%-6s %15s %9s %8s %12s%n", "store", "bytes", "MiB", "vs f32", "bits/weight");
+        out.printf(Locale.ROOT, "linear weights of a 135M decoder (%d layers × q,k,v,o,gate,up,down): %,d weights%n", L, m.elements());
+        out.printf(Locale.ROOT, "%-6s %15s %9s %8s %12s%n", "store", "bytes", "MiB", "vs f32", "bits/weight");
         row("f32", m.f32(), m);
         row("bf16", m.bf16(), m);
         row("nf4", m.nf4(), m);
@@ -90,8 +91,45 @@ public final class QuantBenchmark {
         return m;
     }
 
+    /**
+     * Measures what the quantized 135M linear weights really occupy on the heap: quantizes all
+     * {@code 30 × 7} matrices (from one random source per shape), and reports the heap in use
+     * after a full collection with them held, minus before. Includes object headers; a check
+     * on the computed figure, not a replacement for it.
+     */
+    public long measuredHeap(QuantScheme scheme) {
+        Random rng = new Random(4);
+        List<Tensor> sources = new ArrayList<>();
+        for (Projection p : DECODER_135M_LAYER) {
+            sources.add(Tensor.wrap(random(rng, (int) p.elements()), p.out(), p.in()));
+        }
+        long before = usedHeapAfterGc();
+        List<QuantizedTensor> held = new ArrayList<>();
+        for (int layer = 0; layer < DECODER_135M_LAYERS; layer++) {
+            for (int i = 0; i < sources.size(); i++) {
+                held.add(QuantizedTensor.quantize(DECODER_135M_LAYER.get(i).name(), sources.get(i), scheme));
+            }
+        }
+        long used = usedHeapAfterGc() - before;
+        long computed = 0;
+        for (QuantizedTensor q : held) {
+            computed += q.byteSize();
+        }
+        out.printf(Locale.ROOT, "measured heap of the %d %s matrices: %,d bytes (%.1f MiB; computed %,d)%n", held.size(),
+                scheme.name().toLowerCase(Locale.ROOT), used, used / 1048576.0, computed);
+        return used;
+    }
+
+    private static long usedHeapAfterGc() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            memory.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
     private void row(String name, long bytes, Memory m) {
-        out.printf("%-6s %,15d %9.1f %7.3fx %12.3f%n", name, bytes, bytes / 1048576.0, (double) bytes / m.f32(),
+        out.printf(Locale.ROOT, "%-6s %,15d %9.1f %7.3fx %12.3f%n", name, bytes, bytes / 1048576.0, (double) bytes / m.f32(),
                 8.0 * bytes / m.elements());
     }
 
@@ -100,8 +138,8 @@ public final class QuantBenchmark {
      * packed panel column) over an N×K weight, best of {@code repeats}.
      */
     public void dequantizeSpeed(int K, int N) {
-        out.printf("%ndequantize %d×%d in 256-weight runs (single thread)%n", N, K);
-        out.printf("%-5s %12s %12s %8s%n", "store", "vector ns/w", "scalar ns/w", "speed-up");
+        out.printf(Locale.ROOT, "%ndequantize %d×%d in 256-weight runs (single thread)%n", N, K);
+        out.printf(Locale.ROOT, "%-5s %12s %12s %8s%n", "store", "vector ns/w", "scalar ns/w", "speed-up");
         float[] w = random(new Random(3), N * K);
         float[] dst = new float[256];
         for (QuantScheme scheme : QuantScheme.values()) {
@@ -117,7 +155,7 @@ public final class QuantBenchmark {
                 }
             };
             double v = bestMillis(vector), sc = bestMillis(scalar);
-            out.printf("%-5s %12.3f %12.3f %7.1fx%n", scheme.name().toLowerCase(java.util.Locale.ROOT),
+            out.printf(Locale.ROOT, "%-5s %12.3f %12.3f %7.1fx%n", scheme.name().toLowerCase(Locale.ROOT),
                     v * 1e6 / (N * K), sc * 1e6 / (N * K), sc / v);
         }
     }
@@ -137,9 +175,9 @@ public final class QuantBenchmark {
 
     /** Forward and dX of one linear layer with M tokens, K inputs, N outputs, per weight storage. */
     public List<Speed> speed(int M, int K, int N) {
-        out.printf("%nlinear layer M=%d K=%d N=%d on %d threads, %d-lane vectors (%s)%n", M, K, N, Parallel.threads(),
+        out.printf(Locale.ROOT, "%nlinear layer M=%d K=%d N=%d on %d threads, %d-lane vectors (%s)%n", M, K, N, Parallel.threads(),
                 Simd.LANES, Simd.ENABLED ? "Vector API" : "vectors off");
-        out.printf("%-8s %-5s %9s %9s %9s%n", "product", "store", "ms", "GFLOP/s", "vs f32");
+        out.printf(Locale.ROOT, "%-8s %-5s %9s %9s %9s%n", "product", "store", "ms", "GFLOP/s", "vs f32");
         Random rng = new Random(2);
         float[] x = random(rng, M * K);
         float[] w = random(rng, N * K);
@@ -192,7 +230,7 @@ public final class QuantBenchmark {
         }
         for (int v = 0; v < ops.length; v++) {
             double gflops = 2.0 * M * K * N / (best[v] / 1e3) / 1e9;
-            out.printf("%-8s %-5s %9.2f %9.1f %8.2fx%n", product, storages[v], best[v], gflops, best[0] / best[v]);
+            out.printf(Locale.ROOT, "%-8s %-5s %9.2f %9.1f %8.2fx%n", product, storages[v], best[v], gflops, best[0] / best[v]);
             results.add(new Speed(product, storages[v], M, K, N, best[v], gflops));
         }
     }
@@ -207,11 +245,12 @@ public final class QuantBenchmark {
 
     /**
      * {@code java --add-modules jdk.incubator.vector … io.supportlm.bench.QuantBenchmark [repeats]}:
-     * the memory table, dequantization speed, then forward and dX at M=512 K=576 N=1536.
+     * the memory table, the measured heap of the NF4 weights, dequantization speed, then forward and dX at M=512 K=576 N=1536.
      */
     public static void main(String[] args) {
         QuantBenchmark bench = new QuantBenchmark(args.length > 0 ? Integer.parseInt(args[0]) : 5, System.out);
         bench.memory();
+        bench.measuredHeap(QuantScheme.NF4);
         bench.dequantizeSpeed(576, 1536);
         bench.speed(512, 576, 1536);
     }

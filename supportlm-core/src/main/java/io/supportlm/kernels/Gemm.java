@@ -1,12 +1,8 @@
 package io.supportlm.kernels;
 
-import io.supportlm.tensor.DType;
-import io.supportlm.tensor.Floats;
 import io.supportlm.tensor.Parallel;
+import io.supportlm.tensor.QuantizedTensor;
 import io.supportlm.tensor.Tensor;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * panels of {@link #MR} rows, and a register-blocked micro-kernel computes an MR×NR tile of C with
  * {@code 2·MR} vector accumulators, broadcasting one A element against two vectors of B per step.
  * Packing is where layout and storage type are resolved: A may be read transposed, and B may be a
- * transposed weight matrix stored in f32, bf16 or f16 (widened to f32 while packing), so the
- * micro-kernel only ever sees contiguous f32.
+ * transposed weight matrix stored in f32, bf16 or f16 (widened to f32 while packing) or quantized
+ * to NF4 or INT8 (dequantized block by block while packing: the QLoRA base), so the micro-kernel
+ * only ever sees contiguous f32. Storage is a small sealed type, {@link MatrixSource}.
  *
  * <p>Threads own disjoint column (or row) ranges of C and sum over K in a fixed order, so results
  * are bit-identical for a given thread count.
@@ -40,9 +37,6 @@ public final class Gemm {
     /** Columns of B packed at once (a multiple of NR). */
     static final int NC = 64 * NR;
 
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     /**
      * A strided view of an f32 matrix: element (i, k) is {@code data[offset + i·rowStride + k·colStride]}.
      * A row-major matrix has {@code colStride = 1}; its transpose swaps the strides.
@@ -58,24 +52,30 @@ public final class Gemm {
     }
 
     /**
-     * The B operand: a row-major matrix in a {@link Tensor} (any float dtype, heap or mapped), read
-     * either as stored ({@code B[k][j] = t[offset + k·ld + j]}) or transposed
-     * ({@code B[k][j] = t[offset + j·ld + k]}, a Hugging Face weight {@code [out, in]} used as {@code Wᵀ}).
+     * The B operand: a row-major matrix from a {@link MatrixSource} (a float tensor of any dtype,
+     * heap or mapped, or a quantized weight), read either as stored
+     * ({@code B[k][j] = src[offset + k·ld + j]}) or transposed ({@code B[k][j] = src[offset + j·ld + k]},
+     * a Hugging Face weight {@code [out, in]} used as {@code Wᵀ}).
      */
-    public record Operand(Tensor tensor, long offset, int ld, boolean transposed) {
+    public record Operand(MatrixSource source, long offset, int ld, boolean transposed) {
         public static Operand of(Tensor t, boolean transposed) {
-            return new Operand(t, 0, t.dim(-1), transposed);
+            return new Operand(new MatrixSource.Dense(t), 0, t.dim(-1), transposed);
         }
 
-        /** The same tensor read from element {@code offset} with leading dimension {@code ld}. */
+        /** A quantized weight, dequantized block by block while B is packed. */
+        public static Operand of(QuantizedTensor q, boolean transposed) {
+            return new Operand(new MatrixSource.Quantized(q), 0, q.dim(-1), transposed);
+        }
+
+        /** The same source read from element {@code offset} with leading dimension {@code ld}. */
         public Operand withOffset(long offset, int ld) {
-            return new Operand(tensor, offset, ld, transposed);
+            return new Operand(source, offset, ld, transposed);
         }
     }
 
     /** Per-thread packing buffers, grown on demand and reused (no allocation on the hot path). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {
-            new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+            new float[MC * KC], new float[KC * NC], new float[MR * NR], new float[KC]});
 
     /**
      * {@code C[M,N] += A[M,K] · B[K,N]} where C is row-major with leading dimension {@code ldc}.
@@ -116,7 +116,7 @@ public final class Gemm {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < K; pc += KC) {
                 int kc = Math.min(KC, K - pc);
-                packB(b, pc, kc, jc, nc, packedB);
+                packB(b, pc, kc, jc, nc, packedB, scratch[3]);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     packA(a, ic, mc, pc, kc, packedA);
@@ -228,9 +228,12 @@ public final class Gemm {
         }
     }
 
-    /** Packs depth [k0, k0+kc) × columns [j0, j0+nc) of B into NR-column panels, zero-padding the last. */
-    private static void packB(Operand b, int k0, int kc, int j0, int nc, float[] dst) {
-        Tensor t = b.tensor();
+    /**
+     * Packs depth [k0, k0+kc) × columns [j0, j0+nc) of B into NR-column panels, zero-padding the
+     * last; the source widens (or dequantizes) to f32 on the way, using {@code rowScratch} (KC floats).
+     */
+    private static void packB(Operand b, int k0, int kc, int j0, int nc, float[] dst, float[] rowScratch) {
+        MatrixSource src = b.source();
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = (jr / NR) * kc * NR;
@@ -238,67 +241,30 @@ public final class Gemm {
                 java.util.Arrays.fill(dst, base, base + kc * NR, 0f);
             }
             if (b.transposed()) {
-                // B[k][j] = t[j·ld + k]: each column of B is a contiguous row of the weight.
+                // B[k][j] = src[j·ld + k]: each column of B is a contiguous row of the weight.
                 for (int q = 0; q < nr; q++) {
                     long s = b.offset() + (long) (j0 + jr + q) * b.ld() + k0;
-                    readInto(t, s, kc, dst, base + q, NR);
+                    src.readInto(s, kc, dst, base + q, NR, rowScratch);
                 }
             } else {
                 for (int k = 0; k < kc; k++) {
                     long s = b.offset() + (long) (k0 + k) * b.ld() + j0 + jr;
-                    readInto(t, s, nr, dst, base + k * NR, 1);
+                    src.readInto(s, nr, dst, base + k * NR, 1, rowScratch);
                 }
             }
-        }
-    }
-
-    /** Reads n elements of t from flat index s, widened to f32, into dst at d, d+step, d+2·step, … */
-    private static void readInto(Tensor t, long s, int n, float[] dst, int d, int step) {
-        if (t.isHeapF32()) {
-            float[] src = t.array();
-            int si = (int) s;
-            if (step == 1) {
-                System.arraycopy(src, si, dst, d, n);
-            } else {
-                for (int i = 0; i < n; i++, d += step) {
-                    dst[d] = src[si + i];
-                }
-            }
-            return;
-        }
-        MemorySegment seg = t.segment();
-        DType dtype = t.dtype();
-        long byteOff = s * dtype.byteSize();
-        switch (dtype) {
-            case F32 -> {
-                for (int i = 0; i < n; i++, d += step, byteOff += 4) {
-                    dst[d] = seg.get(F32_LE, byteOff);
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++, d += step, byteOff += 2) {
-                    dst[d] = Floats.bf16ToFloat(seg.get(I16_LE, byteOff));
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < n; i++, d += step, byteOff += 2) {
-                    dst[d] = Floats.f16ToFloat(seg.get(I16_LE, byteOff));
-                }
-            }
-            default -> throw new IllegalArgumentException("matrix operand must be F32, BF16 or F16, not " + dtype);
         }
     }
 
     /** The reference: a plain triple loop, summing in the same K order as nothing in particular. */
     public static void multiplyAddScalar(int M, int N, int K, Strided a, Operand b, float[] c, int cOff, int ldc) {
-        Tensor t = b.tensor();
+        MatrixSource src = b.source();
         for (int i = 0; i < M; i++) {
             for (int j = 0; j < N; j++) {
                 float sum = 0f;
                 for (int k = 0; k < K; k++) {
                     float av = a.data()[a.offset() + i * a.rowStride() + k * a.colStride()];
                     long bi = b.transposed() ? b.offset() + (long) j * b.ld() + k : b.offset() + (long) k * b.ld() + j;
-                    sum += av * t.getFloat(bi);
+                    sum += av * src.get(bi);
                 }
                 c[cOff + i * ldc + j] += sum;
             }

@@ -1,6 +1,8 @@
 package io.supportlm.kernels;
 
 import io.supportlm.tensor.Parallel;
+import io.supportlm.tensor.QuantizedTensor;
+import io.supportlm.tensor.Shape;
 import io.supportlm.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 
@@ -10,7 +12,8 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Backward (see e.g. llm.c's {@code matmul_backward}): {@code dX += dY·W}, {@code dW += dYᵀ·X},
  * {@code db += Σ_rows dY}. All three products go through {@link Gemm}; the weight may be f32, bf16
- * or f16, on the heap or memory-mapped, and is only ever read.
+ * or f16, on the heap or memory-mapped, or quantized (NF4, INT8: a QLoRA base, for which only
+ * {@code dX} exists), and is only ever read.
  */
 public final class Linear {
     private Linear() {}
@@ -21,6 +24,22 @@ public final class Linear {
         checkWeight(weight, N, K);
         fillWithBias(out, outOff, bias, M, N);
         Gemm.multiplyAdd(M, N, K, Gemm.Strided.rowMajor(inp, inpOff, K), Gemm.Operand.of(weight, true), out, outOff, N);
+    }
+
+    /** {@code out (M,N) = inp (M,K) · dequant(weight)ᵀ + bias}, dequantizing inside the product. */
+    public static void forward(float[] out, int outOff, float[] inp, int inpOff, QuantizedTensor weight, float[] bias,
+                               int M, int K, int N) {
+        checkWeight(weight.shape(), N, K);
+        fillWithBias(out, outOff, bias, M, N);
+        Gemm.multiplyAdd(M, N, K, Gemm.Strided.rowMajor(inp, inpOff, K), Gemm.Operand.of(weight, true), out, outOff, N);
+    }
+
+    /** {@code dX (M,K) += dY (M,N) · dequant(weight) (N,K)}: a frozen quantized weight's only gradient. */
+    public static void backwardInput(float[] dInp, int dInpOff, float[] dOut, int dOutOff, QuantizedTensor weight,
+                                     int M, int K, int N) {
+        checkWeight(weight.shape(), N, K);
+        Gemm.multiplyAdd(M, K, N, Gemm.Strided.rowMajor(dOut, dOutOff, N), Gemm.Operand.of(weight, false),
+                dInp, dInpOff, K);
     }
 
     /**
@@ -83,8 +102,12 @@ public final class Linear {
     }
 
     private static void checkWeight(Tensor weight, int N, int K) {
-        if (weight.shape().rank() != 2 || weight.dim(0) != N || weight.dim(1) != K) {
-            throw new IllegalArgumentException("linear weight must be [out=" + N + ", in=" + K + "], got " + weight.shape());
+        checkWeight(weight.shape(), N, K);
+    }
+
+    private static void checkWeight(Shape shape, int N, int K) {
+        if (shape.rank() != 2 || shape.dim(0) != N || shape.dim(1) != K) {
+            throw new IllegalArgumentException("linear weight must be [out=" + N + ", in=" + K + "], got " + shape);
         }
     }
 

@@ -206,7 +206,8 @@ public final class LoraLinear implements LinearLayer {
      */
     public FrozenLinear merged() {
         if (!(base instanceof FrozenLinear frozen)) {
-            throw new IllegalStateException("only an adapter on a plain frozen layer can be merged");
+            throw new IllegalStateException("only an adapter on a plain frozen layer can be merged here; an adapter on a "
+                    + base.getClass().getSimpleName() + " (QLoRA) merges into the original weights with Merge.intoOriginal");
         }
         float[] w = frozen.weight().toFloatArray();
         float[] delta = deltaWeight();

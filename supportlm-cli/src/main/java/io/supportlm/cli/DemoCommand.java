@@ -36,7 +36,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--tickets", defaultValue = "2000", description = "Synthetic tickets to generate. Default: ${DEFAULT-VALUE}.")
     int tickets;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Training epochs. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--epochs", defaultValue = "2", description = "Training epochs. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
     @Option(names = "--seed", defaultValue = "7", description = "Seed for data and training. Default: ${DEFAULT-VALUE}.")

@@ -7,6 +7,8 @@ import io.supportlm.io.SafetensorsFile;
 import io.supportlm.io.SafetensorsWriter;
 import io.supportlm.kernels.Pooling;
 import io.supportlm.model.Backbone;
+import io.supportlm.model.BackboneQuantizer;
+import io.supportlm.tensor.QuantScheme;
 import io.supportlm.peft.LoraAdapter;
 import io.supportlm.peft.LoraConfig;
 import io.supportlm.peft.LoraLinear;
@@ -45,7 +47,12 @@ public final class ClassifierCheckpoint {
 
     /** What {@code supportlm.json} records. */
     public record Meta(String baseModel, String modelType, List<ClassificationTask> tasks, Pooling.Mode pooling,
-                       float headDropout, int maxLength, String method) {}
+                       float headDropout, int maxLength, String method, int quantizationBits) {
+        /** The storage a QLoRA adapter was trained against (its base must be quantized the same way), or null. */
+        public QuantScheme quantization() {
+            return !method.equals("qlora") ? null : quantizationBits == 8 ? QuantScheme.INT8 : QuantScheme.NF4;
+        }
+    }
 
     static String backbonePrefix(String modelType) {
         return modelType.equals("bert") ? "bert." : "";
@@ -95,6 +102,7 @@ public final class ClassifierCheckpoint {
         m.put("base_model", meta.baseModel());
         m.put("model_type", meta.modelType());
         m.put("method", meta.method());
+        m.put("quantization_bits", meta.quantizationBits());
         m.put("pooling", meta.pooling().name().toLowerCase());
         m.put("head_dropout", meta.headDropout());
         m.put("max_length", meta.maxLength());
@@ -134,12 +142,13 @@ public final class ClassifierCheckpoint {
         }
         return new Meta(m.path("base_model").asText(), m.path("model_type").asText(), tasks,
                 Pooling.Mode.valueOf(m.path("pooling").asText("cls").toUpperCase()), (float) m.path("head_dropout").asDouble(0.1),
-                m.path("max_length").asInt(128), m.path("method").asText("lora"));
+                m.path("max_length").asInt(128), m.path("method").asText("lora"), m.path("quantization_bits").asInt(0));
     }
 
     /**
      * Rebuilds the classifier saved in {@code dir} on {@code backbone} (the same base model):
-     * attaches the LoRA layers with their trained matrices and restores the heads.
+     * quantizes the base as during training when the adapter is a QLoRA one, attaches the LoRA
+     * layers with their trained matrices and restores the heads.
      */
     public static Loaded load(Path dir, Backbone backbone) throws IOException {
         Meta meta = readMeta(dir);
@@ -160,6 +169,9 @@ public final class ClassifierCheckpoint {
         }
         LoraConfig lc = new LoraConfig(r, alpha, (float) config.path("lora_dropout").asDouble(0), targets, regex, rslora);
         String prefix = "base_model.model." + backbonePrefix(meta.modelType());
+        if (meta.quantization() != null) {
+            BackboneQuantizer.quantizeInPlace(backbone, meta.quantization()); // as during training
+        }
         try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve(ADAPTER_WEIGHTS))) {
             LoraAdapter lora = LoraAdapter.attach(backbone, lc, 0);
             for (Map.Entry<String, LoraLinear> e : lora.layers().entrySet()) {

@@ -9,6 +9,7 @@ import io.supportlm.io.SafetensorsFile;
 import io.supportlm.io.SafetensorsWriter;
 import io.supportlm.kernels.AdamW;
 import io.supportlm.kernels.Pooling;
+import io.supportlm.model.BackboneQuantizer;
 import io.supportlm.model.LoadedModel;
 import io.supportlm.model.Parameter;
 import io.supportlm.peft.LoraAdapter;
@@ -76,9 +77,6 @@ public final class ClassifierTrainer {
 
     public static Result train(TrainConfig config, LoadedModel model, Path runDir, boolean resume, Listener listener)
             throws IOException {
-        if (config.method().equals("qlora")) {
-            throw new IllegalArgumentException("method qlora: the 4-bit base is not available in this build yet; use method: lora");
-        }
         if (config.threads() > 0) {
             Parallel.setThreads(config.threads());
         }
@@ -107,7 +105,8 @@ public final class ClassifierTrainer {
         Pooling.Mode pooling = config.classifier().pooling().equals("auto") ? model.defaultPooling()
                 : Pooling.Mode.valueOf(config.classifier().pooling().toUpperCase());
         ClassifierCheckpoint.Meta meta = new ClassifierCheckpoint.Meta(config.model(), model.backbone().modelType(), tasks,
-                pooling, config.classifier().dropout(), data.maxLength(), config.method());
+                pooling, config.classifier().dropout(), data.maxLength(), config.method(),
+                config.method().equals("qlora") ? config.quantization().bits() : 0);
 
         // The model: fresh heads and adapter, or the latest checkpoint's.
         Path checkpoint = resume ? latestCheckpoint(runDir) : null;
@@ -122,6 +121,10 @@ public final class ClassifierTrainer {
                     withTaskWeights(loaded.classifier().heads(), tasks, model.backbone().hiddenSize()));
             lora = loaded.lora();
         } else {
+            if (meta.quantization() != null) {
+                // QLoRA: the frozen base's linear weights become 4-bit NF4 (or 8-bit) blocks, dequantized inside the matmuls.
+                BackboneQuantizer.quantizeInPlace(model.backbone(), meta.quantization());
+            }
             classifier = new MultiTaskClassifier(model.backbone(), pooling, config.classifier().dropout(), tasks, new Random(config.seed()));
             lora = LoraAdapter.attach(model.backbone(), loraConfig(config, model.backbone().modelType()), config.seed() + 1);
         }

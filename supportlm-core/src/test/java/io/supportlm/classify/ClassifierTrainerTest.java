@@ -137,6 +137,26 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void qloraTrainsOnAFourBitBaseAndReloadsOntoTheSameQuantizedBase(@TempDir Path runs) throws Exception {
+        TrainConfig c = config(runs, "method=qlora", "optim.max_steps=6");
+        ClassifierTrainer.Result r = run(c, runs.resolve("q"), false);
+        assertEquals(6, r.steps());
+        assertEquals("qlora", ClassifierCheckpoint.readMeta(r.adapterDir()).method());
+        List<String> texts = List.of("Where is my parcel? It was due on Monday.");
+        List<Object> seen = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (LoadedModel model = LoadedModel.open(c.model())) {
+                ClassifierCheckpoint.Loaded loaded = ClassifierCheckpoint.load(r.adapterDir(), model.backbone());
+                var query = (io.supportlm.peft.LoraLinear) model.backbone().linearLayers().get("encoder.layer.0.attention.self.query");
+                assertTrue(query.base() instanceof io.supportlm.model.QuantizedLinear, "the base under the adapter is 4-bit");
+                seen.add(new ClassifierPredictor(loaded.classifier(), model.tokenizer(), 48, model.padId(), 8).predict(texts, 2)
+                        .get(0).byTask());
+            }
+        }
+        assertEquals(seen.get(0), seen.get(1));
+    }
+
+    @Test
     void resumingARunWithoutCheckpointsIsAClearError(@TempDir Path runs) throws Exception {
         TrainConfig c = config(runs);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(c, runs.resolve("none"), true));

@@ -88,6 +88,10 @@ public final class Gemm {
             multiplyAddScalar(M, N, K, a, b, c, cOff, ldc);
             return;
         }
+        if (M <= SMALL_M && b.transposed() && a.colStride() == 1) {
+            rowDots(M, N, K, a, b, c, cOff, ldc);
+            return;
+        }
         // Split the larger side of C between threads, in whole micro-tiles.
         int rowTiles = (M + MR - 1) / MR;
         int colTiles = (N + NR - 1) / NR;
@@ -104,6 +108,68 @@ public final class Gemm {
                 blocked(i0, i1, 0, N, K, a, b, c, cOff, ldc);
             });
         }
+    }
+
+    /**
+     * Up to this many rows of A, a product against a transposed B (a weight {@code [out, in]}, the
+     * forward of a linear layer: one token being decoded) skips packing, which would cost as much
+     * as the product: each weight row is read once, widened, and dotted with every row of A.
+     */
+    static final int SMALL_M = 4;
+
+    /** Widened weight rows for {@link #rowDots}, per thread. */
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * {@code C[m][j] += A[m]·W[j]} for M ≤ {@link #SMALL_M}: threads split the output columns, each
+     * dot runs over K in one fixed order, so results do not depend on the thread count.
+     */
+    private static void rowDots(int M, int N, int K, Strided a, Operand b, float[] c, int cOff, int ldc) {
+        MatrixSource src = b.source();
+        boolean heap = src instanceof MatrixSource.Dense d && d.tensor().isHeapF32();
+        float[] heapArray = heap ? ((MatrixSource.Dense) src).tensor().array() : null;
+        Parallel.forRange(N, (j0, j1) -> {
+            float[] row = heapArray;
+            if (!heap) {
+                row = ROW.get();
+                if (row.length < K) {
+                    row = new float[K];
+                    ROW.set(row);
+                }
+            }
+            float[] scratch = SCRATCH.get()[0];
+            for (int j = j0; j < j1; j++) {
+                long start = b.offset() + (long) j * b.ld();
+                int w = (int) start;
+                if (!heap) {
+                    src.readInto(start, K, row, 0, 1, scratch);
+                    w = 0;
+                }
+                for (int m = 0; m < M; m++) {
+                    c[cOff + m * ldc + j] += dot(a.data(), a.offset() + m * a.rowStride(), row, w, K);
+                }
+            }
+        });
+    }
+
+    /** Σ x[i]·y[i] over n elements: four vector accumulators, then a fixed-order sum. */
+    static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            s0 = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), s0);
+            s1 = FloatVector.fromArray(F, x, xOff + i + L).fma(FloatVector.fromArray(F, y, yOff + i + L), s1);
+            s2 = FloatVector.fromArray(F, x, xOff + i + 2 * L).fma(FloatVector.fromArray(F, y, yOff + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(F, x, xOff + i + 3 * L).fma(FloatVector.fromArray(F, y, yOff + i + 3 * L), s3);
+        }
+        for (; i + L <= n; i += L) {
+            s0 = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), s0);
+        }
+        float sum = Simd.sum(s0.add(s1).add(s2.add(s3)));
+        for (; i < n; i++) {
+            sum += x[xOff + i] * y[yOff + i];
+        }
+        return sum;
     }
 
     /** The single-thread blocked product for rows [i0, i1) and columns [j0, j1) of C. */

@@ -111,6 +111,23 @@ class LinearTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} weights, M={1}")
+    @CsvSource({"F32,1", "BF16,1", "F16,2", "BF16,4", "F32,4"})
+    void decodingRowsSkipPackingAndStillMatchTheReference(DType dtype, int M) {
+        Random rng = new Random(13);
+        int K = 77, N = 41;
+        float[] x = randomFloats(rng, M * K, 1f);
+        float[] w = randomFloats(rng, N * K, 1f);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor stored = Tensor.convert(w, dtype, arena, N, K);
+            float[] y = new float[M * N];
+            Linear.forward(y, 0, x, 0, stored, null, M, K, N);
+            float[] expected = new float[M * N];
+            Linear.forwardScalar(expected, 0, x, 0, stored, null, M, K, N);
+            assertClose("small-M forward", y, expected, 1e-5, 1e-5);
+        }
+    }
+
     @Test
     void resultsAreBitIdenticalAcrossRunsForAThreadCount() {
         Random rng = new Random(3);

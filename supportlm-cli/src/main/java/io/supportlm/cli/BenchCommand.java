@@ -1,6 +1,8 @@
 package io.supportlm.cli;
 
+import io.supportlm.bench.GenerateBenchmark;
 import io.supportlm.bench.KernelBenchmark;
+import io.supportlm.bench.QuantBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code supportlm bench …}: measurements that print absolute figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: absolute figures and ratios against the machine's peak or a peer.",
-        subcommands = {BenchCommand.Kernels.class})
+        subcommands = {BenchCommand.Kernels.class, BenchCommand.Generate.class, BenchCommand.Quant.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -33,6 +35,35 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--tokens and --repeats must be at least 1");
             }
             new KernelBenchmark(tokens, repeats, System.out).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Prefill and decode tokens/s of a SmolLM2-135M-shaped model (random weights, f32 and bf16).")
+    static final class Generate implements Callable<Integer> {
+        @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens. Default: ${DEFAULT-VALUE}.")
+        int prompt;
+
+        @Option(names = "--decode", defaultValue = "32", description = "Tokens to decode. Default: ${DEFAULT-VALUE}.")
+        int decode;
+
+        @Override
+        public Integer call() throws Exception {
+            if (prompt < 1 || decode < 1) {
+                throw new IllegalArgumentException("--prompt and --decode must be at least 1");
+            }
+            new GenerateBenchmark(prompt, decode, System.out).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "quant", mixinStandardHelpOptions = true,
+            description = "QLoRA storage: bytes of a 135M decoder's linear weights in f32, bf16, NF4 and int8, and matmul speed with dequantization.")
+    static final class Quant implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            QuantBenchmark.main(new String[0]);
             return 0;
         }
     }

@@ -30,7 +30,10 @@ public final class DataReportCommand implements Callable<Integer> {
     @Option(names = "--tasks", split = ",", description = "Label tasks to report (default: all found).")
     List<String> tasks;
 
-    @Option(names = "--length-unit", defaultValue = "words", description = "Length unit: words or chars.")
+    @Option(names = "--tokenizer", description = "A model directory (or its tokenizer.json): report lengths in that model's tokens.")
+    Path tokenizer;
+
+    @Option(names = "--length-unit", defaultValue = "words", description = "Length unit without --tokenizer: words or chars.")
     String unit;
 
     @Option(names = "--ingest-report", description = "JSON written by `data ingest --report`: adds rows read, rejections and redactions.")
@@ -41,7 +44,13 @@ public final class DataReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TokenCounter counter = switch (unit) {
+        io.supportlm.model.hf.HfTokenizer hf = null;
+        if (tokenizer != null) {
+            Path dir = Files.isDirectory(tokenizer) ? tokenizer : tokenizer.toAbsolutePath().getParent();
+            hf = Files.isDirectory(tokenizer) ? io.supportlm.model.hf.HfTokenizer.load(dir)
+                    : io.supportlm.model.hf.HfTokenizer.load(tokenizer, null, null);
+        }
+        TokenCounter counter = hf != null ? TokenCounter.of(hf, dir(tokenizer)) : switch (unit) {
             case "words" -> TokenCounter.WORDS;
             case "chars" -> TokenCounter.CHARS;
             default -> throw new IllegalArgumentException("--length-unit must be words or chars, got '" + unit + "'");
@@ -79,5 +88,10 @@ public final class DataReportCommand implements Callable<Integer> {
             System.out.println("wrote " + p);
         }
         return 0;
+    }
+
+    private static String dir(Path tokenizer) {
+        Path p = tokenizer.toAbsolutePath();
+        return (java.nio.file.Files.isDirectory(p) ? p : p.getParent()).getFileName().toString();
     }
 }

@@ -7,6 +7,21 @@ public interface TokenCounter {
 
     int count(String text);
 
+    /** Lengths in a model's tokens (special tokens excluded), e.g. {@code tokens (minilm)}. */
+    static TokenCounter of(io.supportlm.model.hf.HfTokenizer tokenizer, String name) {
+        return new TokenCounter() {
+            @Override
+            public String unit() {
+                return "tokens (" + name + ")";
+            }
+
+            @Override
+            public int count(String text) {
+                return tokenizer.encode(text, false).length();
+            }
+        };
+    }
+
     TokenCounter WORDS = new TokenCounter() {
         @Override
         public String unit() {

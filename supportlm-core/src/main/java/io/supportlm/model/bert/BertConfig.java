@@ -1,6 +1,7 @@
 package io.supportlm.model.bert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.supportlm.model.hf.ConfigJson;
 
 /**
  * The fields of a BERT {@code config.json} that change the numbers. Defaults are those of
@@ -84,25 +85,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
     }
 
     private static int integer(JsonNode c, String key, int dflt) {
-        JsonNode v = c.get(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isIntegralNumber()) {
-            throw new IllegalArgumentException("config.json: field '" + key + "' must be an integer, got " + v);
-        }
-        return v.intValue();
+        return ConfigJson.of(c, "config.json").getInt(key, dflt);
     }
 
     private static double number(JsonNode c, String key, double dflt) {
-        JsonNode v = c.get(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isNumber()) {
-            throw new IllegalArgumentException("config.json: field '" + key + "' must be a number, got " + v);
-        }
-        return v.doubleValue();
+        return ConfigJson.of(c, "config.json").getDouble(key, dflt);
     }
 
     private static void positive(String key, int v) {

@@ -1,6 +1,7 @@
 package io.supportlm.model.decoder;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.supportlm.model.hf.ConfigJson;
 import io.supportlm.kernels.Rope;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -395,14 +396,7 @@ public record DecoderConfig(Family family, int vocabSize, int hiddenSize, int nu
     }
 
     private static int integer(JsonNode c, String key, int dflt) {
-        JsonNode v = c.get(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isIntegralNumber()) {
-            throw new IllegalArgumentException("config.json: field '" + key + "' must be an integer, got " + v);
-        }
-        return v.intValue();
+        return ConfigJson.of(c, "config.json").getInt(key, dflt);
     }
 
     /** An integer where an explicit {@code null} means 0 (none) and absence means the default. */
@@ -414,14 +408,7 @@ public record DecoderConfig(Family family, int vocabSize, int hiddenSize, int nu
     }
 
     private static double number(JsonNode c, String key, double dflt) {
-        JsonNode v = c.get(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isNumber()) {
-            throw new IllegalArgumentException("config.json: field '" + key + "' must be a number, got " + v);
-        }
-        return v.doubleValue();
+        return ConfigJson.of(c, "config.json").getDouble(key, dflt);
     }
 
     private static double required(JsonNode c, String key) {
@@ -432,14 +419,7 @@ public record DecoderConfig(Family family, int vocabSize, int hiddenSize, int nu
     }
 
     private static boolean bool(JsonNode c, String key, boolean dflt) {
-        JsonNode v = c.get(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isBoolean()) {
-            throw new IllegalArgumentException("config.json: field '" + key + "' must be true or false, got " + v);
-        }
-        return v.booleanValue();
+        return ConfigJson.of(c, "config.json").getBoolean(key, dflt);
     }
 
     private static int positive(String key, int v) {

@@ -1,0 +1,65 @@
+package io.supportlm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.supportlm.data.Jsonl;
+import io.supportlm.data.SupportRecord;
+import io.supportlm.data.synth.SynthConfig;
+import io.supportlm.data.synth.SyntheticTickets;
+import io.supportlm.model.init.ModelInit;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train → classify through the command line, the second time in a fresh JVM. */
+class ClassifierCliTest {
+    @Test
+    void aTrainedClassifierGivesTheSamePredictionsWhenReloadedInAFreshProcess(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("bert");
+        ModelInit.write("bert", "tiny", 3, model);
+        List<SupportRecord> tickets = new SyntheticTickets(SynthConfig.defaults(120, 5)).generate();
+        Jsonl.write(dir.resolve("train.jsonl"), tickets.subList(0, 100));
+        Jsonl.write(dir.resolve("valid.jsonl"), tickets.subList(100, 120));
+        int code = Main.run("train", "--quiet", "--set", "model=" + model, "--set", "data.train=" + dir.resolve("train.jsonl"),
+                "--set", "data.validation=" + dir.resolve("valid.jsonl"), "--set", "data.tasks=[queue, priority]",
+                "--set", "data.max_length=64", "--set", "optim.epochs=1", "--set", "output_dir=" + dir.resolve("runs"),
+                "--set", "run_id=r1", "--set", "eval.every=3");
+        assertEquals(0, code);
+        Path adapter = dir.resolve("runs/r1/adapter");
+        assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
+
+        Path here = dir.resolve("here.jsonl");
+        assertEquals(0, Main.run("classify", "--adapter", adapter.toString(), "--input", dir.resolve("valid.jsonl").toString(),
+                "--output", here.toString()));
+
+        Path there = dir.resolve("there.jsonl");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "classify", "--adapter", adapter.toString(), "--input", dir.resolve("valid.jsonl").toString(), "--output", there.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM finished");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
+
+        ObjectMapper json = new ObjectMapper();
+        List<String> a = Files.readAllLines(here);
+        List<String> b = Files.readAllLines(there);
+        assertEquals(20, a.size());
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(json.readTree(a.get(i)).path("predictions"), json.readTree(b.get(i)).path("predictions"), "record " + i);
+        }
+    }
+
+    @Test
+    void aConfigWithAnUnknownKeyFailsWithExitCodeTwo(@TempDir Path dir) {
+        assertEquals(2, Main.run("train", "--set", "model=m", "--set", "data.train=t", "--set", "data.tasks=[q]", "--set", "optim.nope=1"));
+    }
+}

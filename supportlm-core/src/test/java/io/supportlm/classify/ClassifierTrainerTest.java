@@ -157,6 +157,27 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void aMergedCheckpointComputesWhatTheBaseWithItsAdapterComputes(@TempDir Path runs) throws Exception {
+        TrainConfig c = config(runs, "optim.max_steps=5", "lora.target_modules=[query, key, value, dense]");
+        ClassifierTrainer.Result r = run(c, runs.resolve("m"), false);
+        Path merged = runs.resolve("merged");
+        ClassifierExport.Result exported = ClassifierExport.merge(r.adapterDir(), null, merged);
+        assertEquals(6 * TINY.numLayers(), exported.mergedLayers()); // "dense" matches attention.output, intermediate and output
+        int[] ids = {101, 7592, 2088, 102};
+        float[] withAdapter;
+        try (LoadedModel model = LoadedModel.open(c.model())) {
+            ClassifierCheckpoint.load(r.adapterDir(), model.backbone());
+            withAdapter = model.backbone().forward(model.backbone().allocate(1, 4), ids, null, 1, 4, false, 0, 0).clone();
+        }
+        try (LoadedModel model = LoadedModel.open(merged.toString())) {
+            float[] plain = model.backbone().forward(model.backbone().allocate(1, 4), ids, null, 1, 4, false, 0, 0);
+            for (int i = 0; i < 4 * TINY.hiddenSize(); i++) {
+                assertEquals(withAdapter[i], plain[i], 1e-4, "hidden state " + i);
+            }
+        }
+    }
+
+    @Test
     void resumingARunWithoutCheckpointsIsAClearError(@TempDir Path runs) throws Exception {
         TrainConfig c = config(runs);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(c, runs.resolve("none"), true));

@@ -104,6 +104,9 @@ public final class Policy {
     }
 
     private static CompiledWhen compile(PolicyConfig.When when, String where) {
+        if (when.isEmpty()) {
+            throw new IllegalArgumentException(where + ": 'when' needs at least one of keywords, regex, label, escalated");
+        }
         List<Pattern> keywords = new ArrayList<>();
         for (String k : when.keywords()) {
             keywords.add(Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(k.strip()) + "(?![\\p{L}\\p{N}])",

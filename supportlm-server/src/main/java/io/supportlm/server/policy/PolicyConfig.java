@@ -39,10 +39,11 @@ import java.util.stream.Collectors;
  *   message: I can only help with questions about your account and our products.
  * }</pre>
  */
-public record PolicyConfig(List<String> redactPii, boolean logInputs, List<EscalationRule> escalation,
+public record PolicyConfig(List<String> redactPii, Boolean logInputs, List<EscalationRule> escalation,
                            Priority priority, OutOfScope outOfScope) {
     public PolicyConfig {
         redactPii = redactPii == null ? List.of() : List.copyOf(redactPii);
+        logInputs = logInputs != null && logInputs;
         escalation = escalation == null ? List.of() : List.copyOf(escalation);
         priority = priority == null ? new Priority(0, 100, List.of()) : priority;
         if (escalation.stream().map(EscalationRule::name).distinct().count() != escalation.size()) {
@@ -70,9 +71,11 @@ public record PolicyConfig(List<String> redactPii, boolean logInputs, List<Escal
             if (keywords.stream().anyMatch(k -> k == null || k.isBlank())) {
                 throw new IllegalArgumentException("when.keywords must not contain blank keywords");
             }
-            if (keywords.isEmpty() && regex == null && label == null && escalated == null) {
-                throw new IllegalArgumentException("a 'when' needs at least one of keywords, regex, label, escalated");
-            }
+        }
+
+        /** Checked after parsing, so that a misspelt key is reported as unknown rather than as missing. */
+        boolean isEmpty() {
+            return keywords.isEmpty() && regex == null && label == null && escalated == null;
         }
     }
 
@@ -114,8 +117,9 @@ public record PolicyConfig(List<String> redactPii, boolean logInputs, List<Escal
     }
 
     /** Score = base + the points of every rule that matches, clamped to [0, max]. */
-    public record Priority(int base, Integer max, List<PriorityRule> rules) {
+    public record Priority(Integer base, Integer max, List<PriorityRule> rules) {
         public Priority {
+            base = base == null ? 0 : base;
             max = max == null ? 100 : max;
             rules = rules == null ? List.of() : List.copyOf(rules);
             if (max < 0 || base < 0 || base > max) {
@@ -124,8 +128,11 @@ public record PolicyConfig(List<String> redactPii, boolean logInputs, List<Escal
         }
     }
 
-    public record PriorityRule(When when, int add) {
+    public record PriorityRule(When when, Integer add) {
         public PriorityRule {
+            if (add == null) {
+                throw new IllegalArgumentException("a priority rule needs 'add' (the points it adds; negative to lower)");
+            }
             if (when == null) {
                 throw new IllegalArgumentException("a priority rule needs a 'when'");
             }
@@ -150,7 +157,6 @@ public record PolicyConfig(List<String> redactPii, boolean logInputs, List<Escal
     private static final JsonMapper YAML = JsonMapper.builder(new YAMLFactory())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
     /** Reads a policy file; errors name the file, the key path and the problem. */

@@ -17,6 +17,7 @@ final class TestBackends {
         final ClassificationBackend inner;
         final CountDownLatch gate = new CountDownLatch(1);
         final AtomicInteger entered = new AtomicInteger();
+        final AtomicInteger firstBatchSize = new AtomicInteger(-1);
 
         Gated(ClassificationBackend inner) {
             this.inner = inner;
@@ -43,6 +44,7 @@ final class TestBackends {
 
         @Override
         public Output classify(List<String> texts) {
+            firstBatchSize.compareAndSet(-1, texts.size());
             entered.incrementAndGet();
             try {
                 if (!gate.await(20, TimeUnit.SECONDS)) {

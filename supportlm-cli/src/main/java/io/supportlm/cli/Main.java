@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Fine-tune small open language models for customer support, evaluate them honestly, and serve them.",
-        subcommands = {CommandLine.HelpCommand.class, PullCommand.class, ModelCommand.class, DataCommand.class, BenchCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, PullCommand.class, ModelCommand.class, DataCommand.class, BenchCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -249,6 +249,15 @@ class SupportServerTest {
                 && n.path("route").asText().equals("unmatched")));
     }
 
+    @Test
+    void corsAllowsOnlyConfiguredOrigins() {
+        Http http = start(ServerConfig.defaults().withCorsOrigins(List.of("https://app.example.com")), TinyModels.models());
+        HttpResponse<String> allowed = Http.send(http.builder("/v1/models").header("Origin", "https://app.example.com").build());
+        assertEquals("https://app.example.com", allowed.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        HttpResponse<String> other = Http.send(http.builder("/v1/models").header("Origin", "https://evil.example").build());
+        assertTrue(other.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+    }
+
     static JsonNode parse(String line) {
         try {
             return JsonBody.MAPPER.readTree(line);

@@ -97,6 +97,16 @@ class PolicyTest {
     }
 
     @Test
+    void theDocumentedExamplePolicyWorks() {
+        Policy p = new Policy(PolicyConfig.load(java.nio.file.Path.of("../docs/examples/policy.yaml")));
+        PolicyOutcome o = p.evaluate(p.redact("URGENT: unauthorized charge, mail me at a.b@example.org, I want a refund"), null);
+        assertEquals(List.of("fraud"), o.escalations().stream().map(PolicyOutcome.Escalation::rule).toList());
+        assertEquals(10 + 50 + 15 + 10, o.priority());
+        assertEquals(1, o.redactions().get(PiiKind.EMAIL));
+        assertTrue(p.evaluate(p.redact("lottery numbers?"), null).outOfScope());
+    }
+
+    @Test
     void badPolicyFilesNameTheKeyAndProblem() {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> PolicyConfig.parse("escalation:\n  - name: a\n    reason: b\n    when: {keywordz: [x]}\n", "p.yaml"));

@@ -250,6 +250,43 @@ class SupportServerTest {
     }
 
     @Test
+    void underBoundedLoadEveryAnswerIsASuccessOrA429AndNothingLeaks() throws Exception {
+        Http http = start(ServerConfig.defaults().withBatching(8, Duration.ofMillis(2), 12), TinyModels.models());
+        int clients = 8, perClient = 20;
+        List<CompletableFuture<List<HttpResponse<String>>>> runs = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                List<HttpResponse<String>> out = new ArrayList<>();
+                for (int i = 0; i < perClient; i++) {
+                    out.add(i % 4 == 0
+                            ? http.post("/v1/classify/batch", "{\"items\": [{\"text\": \"a\"}, {\"text\": \"b c\"}, {\"text\": \"d\"}]}")
+                            : http.post("/v1/classify", "{\"text\": \"client " + client + " request " + i + "\"}"));
+                }
+                return out;
+            }));
+        }
+        int ok = 0, refused = 0;
+        for (var run : runs) {
+            for (HttpResponse<String> r : run.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (r.statusCode() == 200) {
+                    ok++;
+                } else {
+                    assertEquals(429, r.statusCode(), r.body());
+                    assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+                    refused++;
+                }
+            }
+        }
+        assertEquals(clients * perClient, ok + refused);
+        assertTrue(ok > 0);
+        waitFor(() -> server.inFlight() == 0);
+        String m = http.get("/metrics").body();
+        assertEquals(0, metric(m, "supportlm_classify_queue_depth\\{model=\"support-v1\"\\}"));
+        assertEquals(200, http.post("/v1/classify", "{\"text\": \"after the storm\"}").statusCode());
+    }
+
+    @Test
     void corsAllowsOnlyConfiguredOrigins() {
         Http http = start(ServerConfig.defaults().withCorsOrigins(List.of("https://app.example.com")), TinyModels.models());
         HttpResponse<String> allowed = Http.send(http.builder("/v1/models").header("Origin", "https://app.example.com").build());

@@ -57,6 +57,24 @@ public final class ServedModels {
         return m;
     }
 
+    /**
+     * The model that generates for a request (the seam for the generation endpoints): the named
+     * one, or the first that generates when {@code name} is null. 400/404 as {@link #classifier}.
+     */
+    public ServedModel generator(String name) {
+        if (name == null) {
+            return byName.values().stream().filter(m -> m.generator() != null).findFirst()
+                    .orElseThrow(() -> new ApiException(400, "invalid_request_error", "model",
+                            "none of the served models generates text (served: " + names() + ")"));
+        }
+        ServedModel m = find(name);
+        if (m.generator() == null) {
+            List<String> generating = byName.values().stream().filter(x -> x.generator() != null).map(ServedModel::name).toList();
+            throw ApiException.badField("model", "model '" + name + "' does not generate text; models that do: " + generating);
+        }
+        return m;
+    }
+
     /** The named model; 400 when the name is not a valid name, 404 when no such model is served. */
     public ServedModel find(String name) {
         if (!ModelNames.isValid(name)) {

@@ -9,25 +9,32 @@ import java.util.List;
 /**
  * {@link ClassificationBackend} over a {@link MultiTaskClassifier}: tokenizes the batch (right
  * padding, truncation to {@code maxLength}), runs one forward in inference mode, and reads each
- * task's softmax. The workspace is allocated once for {@code maxBatch × maxLength}; a larger
- * batch runs in slices.
+ * task's softmax. The workspace holds {@code maxBatch} rows and grows with the longest batch
+ * seen (in steps of {@value #LENGTH_STEP} tokens, up to {@code maxLength}), so a server that sees
+ * short tickets never pays for the longest ones; a larger batch runs in slices.
  */
 public final class EncoderClassifier implements ClassificationBackend {
+    static final int LENGTH_STEP = 32;
+
     private final MultiTaskClassifier model;
     private final HfTokenizer tokenizer;
     private final int maxBatch;
     private final int maxLength;
-    private final MultiTaskClassifier.Workspace workspace;
+    private MultiTaskClassifier.Workspace workspace; // grown on demand
+    private int workspaceLength;
 
     public EncoderClassifier(MultiTaskClassifier model, HfTokenizer tokenizer, int maxBatch, int maxLength) {
         if (maxBatch < 1 || maxLength < 2) {
             throw new IllegalArgumentException("classifier batch must be ≥ 1 and length ≥ 2, got " + maxBatch + " and " + maxLength);
         }
+        if (tokenizer.padId().isEmpty()) {
+            throw new IllegalArgumentException(tokenizer.file() + ": batching needs a pad token, and neither "
+                    + "tokenizer_config.json nor config.json names one");
+        }
         this.model = model;
         this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
         this.maxLength = maxLength;
-        this.workspace = model.allocate(maxBatch, maxLength);
     }
 
     @Override
@@ -59,6 +66,11 @@ public final class EncoderClassifier implements ClassificationBackend {
             for (int m : batch.attentionMask()[b]) {
                 tokens += m;
             }
+        }
+        if (workspace == null || workspaceLength < T) {
+            workspaceLength = Math.min(maxLength, (T + LENGTH_STEP - 1) / LENGTH_STEP * LENGTH_STEP);
+            workspace = null; // let the smaller one go before allocating the larger
+            workspace = model.allocate(maxBatch, workspaceLength);
         }
         model.forward(workspace, ids, mask, B, T, false, 0, 0);
         List<ClassificationTask> tasks = model.tasks();

@@ -18,9 +18,9 @@ class ConcurrencyLimitTest {
         assertEquals(2, limit.active());
         CountDownLatch gotSlot = new CountDownLatch(1);
         CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
-            try (ConcurrencyLimit.Slot c = limit.acquire(Duration.ofSeconds(10))) {
-                gotSlot.countDown();
-            }
+            ConcurrencyLimit.Slot c = limit.acquire(Duration.ofSeconds(10));
+            gotSlot.countDown();
+            c.close();
         });
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (limit.waiting() == 0 && System.nanoTime() < deadline) {
@@ -41,11 +41,11 @@ class ConcurrencyLimitTest {
     @Test
     void aWaiterThatTimesOutIsRefusedWith503() {
         ConcurrencyLimit limit = new ConcurrencyLimit(1, 4);
-        try (ConcurrencyLimit.Slot held = limit.acquire(Duration.ofSeconds(1))) {
-            ApiException e = assertThrows(ApiException.class, () -> limit.acquire(Duration.ofMillis(20)));
-            assertEquals(503, e.status());
-            assertEquals(0, limit.waiting());
-        }
+        ConcurrencyLimit.Slot held = limit.acquire(Duration.ofSeconds(1));
+        ApiException e = assertThrows(ApiException.class, () -> limit.acquire(Duration.ofMillis(20)));
+        assertEquals(503, e.status());
+        assertEquals(0, limit.waiting());
+        held.close();
         assertEquals(0, limit.active());
     }
 }

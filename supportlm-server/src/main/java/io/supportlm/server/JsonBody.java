@@ -135,7 +135,26 @@ public final class JsonBody {
         if (!n.isTextual()) {
             throw ApiException.badField(prefix + field, "must be a string, got " + kind(n));
         }
-        return n.textValue();
+        String s = n.textValue();
+        int bad = unpairedSurrogate(s);
+        if (bad >= 0) {
+            throw ApiException.badField(prefix + field, "has an unpaired surrogate \\u"
+                    + String.format("%04x", (int) s.charAt(bad)) + " at character " + bad + " (not valid Unicode text)");
+        }
+        return s;
+    }
+
+    /** The index of the first UTF-16 surrogate without its pair (JSON escapes can encode one), or -1. */
+    static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public String requiredString(String prefix, String field) {

@@ -100,6 +100,13 @@ class BadInputTest {
     }
 
     @Test
+    void unpairedSurrogatesInStringsAre400() {
+        assertError(http.post("/v1/classify", "{\"text\": \"broken \\ud800 text\"}"), 400, "text", "unpaired surrogate");
+        assertError(http.post("/v1/classify/batch", "{\"items\": [{\"body\": \"\\udc00\"}]}"), 400, "items[0].body", "unpaired surrogate");
+        assertEquals(200, http.post("/v1/classify", "{\"text\": \"emoji \\ud83d\\ude00 is fine\"}").statusCode());
+    }
+
+    @Test
     void hugeBodiesAre413() {
         String big = "{\"text\": \"" + "a".repeat(64 * 1024) + "\"}";
         assertError(http.post("/v1/classify", big), 413, null, "larger than the limit of 16384 bytes");

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 
 /**
  * The supportlm HTTP server (Javalin on Jetty). Every route goes through one wrapper that sets the
@@ -41,6 +42,7 @@ public final class SupportServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, MicroBatcher> batchers = new LinkedHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final StatisticsHandler jettyRequests = new StatisticsHandler();
     private final Javalin app;
     private volatile boolean started;
     private volatile boolean draining;
@@ -63,6 +65,9 @@ public final class SupportServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.http.prefer405over404 = true;
             c.jetty.modifyServer(server -> {
+                // Counts requests until their responses are written (our own count ends when the
+                // handler returns, before Javalin writes the result): stop() waits for both.
+                server.setHandler(jettyRequests);
                 ErrorHandler quiet = new ErrorHandler();
                 quiet.setShowStacks(false);
                 quiet.setShowServlet(false);
@@ -213,7 +218,7 @@ public final class SupportServer implements AutoCloseable {
     public void stop() {
         draining = true;
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while ((inFlight.get() > 0 || jettyRequests.getRequestsActive() > 0) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {

@@ -1,0 +1,76 @@
+package io.supportlm.server;
+
+import io.supportlm.classify.MultiTaskClassifier;
+import io.supportlm.io.Checkpoint;
+import io.supportlm.model.WeightSource;
+import io.supportlm.model.bert.BertConfig;
+import io.supportlm.model.bert.BertEncoder;
+import io.supportlm.model.bert.BertWeights;
+import io.supportlm.model.hf.HfTokenizer;
+import io.supportlm.model.hf.ModelDirectory;
+import io.supportlm.server.classify.EncoderClassifier;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The models {@code serve} loads: one base encoder from a Hugging Face directory, its weights
+ * memory-mapped once, and any number of adapters, each a classifier on its own encoder instance
+ * over those same weights (shared memory, separate activations). Close to unmap the weights.
+ */
+public final class LoadedModels implements AutoCloseable {
+    private final Checkpoint checkpoint;
+    private final HfTokenizer tokenizer;
+    private final ServedModels models;
+
+    private LoadedModels(Checkpoint checkpoint, HfTokenizer tokenizer, ServedModels models) {
+        this.checkpoint = checkpoint;
+        this.tokenizer = tokenizer;
+        this.models = models;
+    }
+
+    /**
+     * Loads the base at {@code baseDir} under {@code baseName} and each adapter by name.
+     *
+     * @param maxBatch texts per forward (the workspace is sized for it)
+     * @param maxLength tokens per text; longer texts are truncated (capped by the model's positions)
+     */
+    public static LoadedModels load(Path baseDir, String baseName, Map<String, Path> adapters, AdapterLoader loader,
+                                    int maxBatch, int maxLength) {
+        ModelNames.require(baseName, "base model name");
+        adapters.keySet().forEach(n -> ModelNames.require(n, "adapter name"));
+        ModelDirectory dir = ModelDirectory.of(baseDir);
+        BertConfig config = BertConfig.fromJson(dir.config().raw());
+        Checkpoint checkpoint = dir.weights();
+        HfTokenizer tokenizer = null;
+        try {
+            BertWeights weights = BertWeights.load(WeightSource.of(checkpoint), config);
+            tokenizer = dir.tokenizer();
+            int length = Math.min(maxLength, config.maxPositions());
+            List<ServedModel> served = new ArrayList<>();
+            served.add(ServedModel.base(baseName, null, null));
+            for (Map.Entry<String, Path> a : adapters.entrySet()) {
+                MultiTaskClassifier classifier = loader.load(a.getValue(), new BertEncoder(config, weights));
+                served.add(ServedModel.adapter(a.getKey(), baseName, new EncoderClassifier(classifier, tokenizer, maxBatch, length), null));
+            }
+            return new LoadedModels(checkpoint, tokenizer, new ServedModels(served));
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    public ServedModels models() {
+        return models;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        checkpoint.close();
+    }
+}

@@ -1,0 +1,49 @@
+package io.supportlm.server;
+
+import java.util.List;
+
+/**
+ * The seam for text generation: what {@code /v1/generate}, {@code /v1/completions} and
+ * {@code /v1/chat/completions} will call. An implementation wraps a decoder model (and its LoRA
+ * adapter); the server owns queueing, timeouts, policy and the wire formats. Generation must
+ * check {@link Cancellation#cancelled()} between tokens so that a client that disconnects stops
+ * the work.
+ */
+public interface TextGenerator {
+    /** Sampling settings, validated by the HTTP layer before they get here. */
+    record Request(String prompt, int maxNewTokens, double temperature, double topP, List<String> stop, Long seed) {
+        public Request {
+            stop = stop == null ? List.of() : List.copyOf(stop);
+            if (maxNewTokens < 1) {
+                throw new IllegalArgumentException("max_new_tokens must be at least 1, got " + maxNewTokens);
+            }
+            if (!(temperature >= 0)) {
+                throw new IllegalArgumentException("temperature must be ≥ 0, got " + temperature);
+            }
+            if (!(topP > 0 && topP <= 1)) {
+                throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+            }
+        }
+    }
+
+    /** Why generation ended, in OpenAI's words. */
+    enum FinishReason { STOP, LENGTH, CANCELLED }
+
+    /** The generated text and the token counts for {@code usage}. */
+    record Result(String text, int promptTokens, int completionTokens, FinishReason finishReason) {}
+
+    /** Receives text as it is produced (for server-sent events). */
+    @FunctionalInterface
+    interface TokenSink {
+        void accept(String textDelta);
+    }
+
+    /** Polled between tokens; true once the client is gone or the request timed out. */
+    @FunctionalInterface
+    interface Cancellation {
+        boolean cancelled();
+    }
+
+    /** Generates for {@code request}, streaming deltas to {@code sink}. */
+    Result generate(Request request, TokenSink sink, Cancellation cancellation);
+}

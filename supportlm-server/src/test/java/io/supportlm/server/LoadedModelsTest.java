@@ -96,6 +96,34 @@ class LoadedModelsTest {
     }
 
     @Test
+    void aClassifierSavedByTrainingIsServedWithItsTasksAndLabels() throws IOException {
+        Path base = writeBaseModel();
+        Path saved = dir.resolve("saved");
+        try (LoadedModels plain = LoadedModels.load(base, "tiny-bert", Map.of(), (d, b) -> null, 8, 512)) {
+            // Build a classifier the way training does and save it in the training checkpoint format.
+            Backbone backbone = io.supportlm.model.bert.BertModels.load(io.supportlm.model.hf.ModelDirectory.of(base),
+                    io.supportlm.io.Checkpoint.open(base));
+            LoraAdapter lora = LoraAdapter.attach(backbone, new LoraConfig(2, 4f, 0f, List.of("query", "value"), false, false), 3);
+            MultiTaskClassifier clf = new MultiTaskClassifier(backbone, Pooling.Mode.CLS, 0f, TinyModels.TASKS, new Random(3));
+            io.supportlm.classify.ClassifierCheckpoint.save(saved, clf, lora, new io.supportlm.classify.ClassifierCheckpoint.Meta(
+                    base.toString(), "bert", TinyModels.TASKS, Pooling.Mode.CLS, 0f, 64, "lora", 0));
+        }
+        try (LoadedModels loaded = LoadedModels.load(base, "tiny-bert", Map.of("saved", saved), new ClassifierCheckpoints(), 8, 512)) {
+            SupportServer server = new SupportServer(ServerConfig.defaults(), loaded.models(), Policy.none(), AccessLog.off()).start();
+            try {
+                HttpResponse<String> r = new Http(server.port()).post("/v1/classify",
+                        "{\"text\": \"refund please\", \"top_k\": 2, \"model\": \"saved\"}");
+                assertEquals(200, r.statusCode(), r.body());
+                for (var task : TinyModels.TASKS) {
+                    assertTrue(r.body().contains("\"" + task.name() + "\""), r.body());
+                }
+            } finally {
+                server.stop();
+            }
+        }
+    }
+
+    @Test
     void badModelDirectoriesAndNamesAreRefusedClearly() throws IOException {
         Path base = writeBaseModel();
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class,

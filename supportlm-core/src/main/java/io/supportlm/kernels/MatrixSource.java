@@ -7,6 +7,11 @@ import io.supportlm.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Where {@link Gemm} reads its B operand from, by storage: a float {@link Tensor} (f32, bf16 or
@@ -31,6 +36,8 @@ public sealed interface MatrixSource permits MatrixSource.Dense, MatrixSource.Qu
     record Dense(Tensor tensor) implements MatrixSource {
         private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final VectorSpecies<Short> HALF = VectorShape.forBitSize(Simd.F.vectorBitSize() / 2).withLanes(short.class);
+        private static final VectorSpecies<Integer> INTS = Simd.F.vectorShape().withLanes(int.class);
 
         @Override
         public long size() {
@@ -66,7 +73,16 @@ public sealed interface MatrixSource permits MatrixSource.Dense, MatrixSource.Qu
                     }
                 }
                 case BF16 -> {
-                    for (int i = 0; i < n; i++, d += step, byteOff += 2) {
+                    int i = 0;
+                    if (step == 1 && Simd.ENABLED) {
+                        // bf16 is the upper half of an f32: widen a vector of shorts to ints and shift.
+                        for (; i + Simd.LANES <= n; i += Simd.LANES, d += Simd.LANES, byteOff += 2L * Simd.LANES) {
+                            ShortVector bits = ShortVector.fromMemorySegment(HALF, seg, byteOff, ByteOrder.LITTLE_ENDIAN);
+                            ((IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                                    .reinterpretAsFloats().intoArray(dst, d);
+                        }
+                    }
+                    for (; i < n; i++, d += step, byteOff += 2) {
                         dst[d] = Floats.bf16ToFloat(seg.get(I16_LE, byteOff));
                     }
                 }

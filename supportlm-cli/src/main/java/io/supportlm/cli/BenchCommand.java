@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code supportlm bench …}: measurements that print absolute figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: absolute figures and ratios against the machine's peak or a peer.",
-        subcommands = {BenchCommand.Kernels.class, BenchCommand.Generate.class, BenchCommand.Quant.class})
+        subcommands = {BenchCommand.Kernels.class, BenchCommand.Generate.class, BenchCommand.Quant.class, BenchCommand.Classify.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -65,6 +65,35 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             QuantBenchmark.main(new String[0]);
             return 0;
+        }
+    }
+
+    @Command(name = "classify", mixinStandardHelpOptions = true,
+            description = {"Fine-tunes and scores a pretrained encoder on a real data set from shared/datasets: "
+                    + "banking77 (77 intents; official test split scored once) or bitext (intent and category heads at once).",
+                    "Long: minutes to tens of minutes on 2 cores. Results go to <work>/results/bench-<dataset>-<encoder>/."})
+    static final class Classify implements Callable<Integer> {
+        @Option(names = "--dataset", required = true, description = "banking77 or bitext.")
+        String dataset;
+
+        @Option(names = "--encoder", defaultValue = "bge-small", description = "bge-small or minilm. Default: ${DEFAULT-VALUE}.")
+        String encoder;
+
+        @Option(names = "--epochs", defaultValue = "3", description = "Training epochs. Default: ${DEFAULT-VALUE}.")
+        int epochs;
+
+        @Option(names = "--datasets", description = "The shared/datasets directory (default: found above the working directory).")
+        java.nio.file.Path datasets;
+
+        @Option(names = "--work", defaultValue = "bench-work", description = "Working directory. Default: ${DEFAULT-VALUE}.")
+        java.nio.file.Path work;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a training config key (repeatable).")
+        java.util.List<String> overrides = new java.util.ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, overrides);
         }
     }
 }

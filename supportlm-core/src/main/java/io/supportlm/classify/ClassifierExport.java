@@ -83,7 +83,9 @@ public final class ClassifierExport {
             ObjectNode config = (ObjectNode) base.directory().config().raw().deepCopy();
             if (single) {
                 ClassificationTask task = heads.get(0).task();
-                config.putArray("architectures").add(prefix.isEmpty() ? "BertModel" : "BertForSequenceClassification");
+                if (meta.modelType().equals("bert")) {
+                    config.putArray("architectures").add(prefix.isEmpty() ? "BertModel" : "BertForSequenceClassification");
+                }
                 ObjectNode id2label = config.putObject("id2label");
                 ObjectNode label2id = config.putObject("label2id");
                 for (int i = 0; i < task.numLabels(); i++) {

@@ -4,6 +4,8 @@ import io.supportlm.hub.HubClient;
 import io.supportlm.io.Checkpoint;
 import io.supportlm.kernels.Pooling;
 import io.supportlm.model.bert.BertModels;
+import io.supportlm.model.decoder.DecoderBackbone;
+import io.supportlm.model.decoder.DecoderModels;
 import io.supportlm.model.hf.HfTokenizer;
 import io.supportlm.model.hf.ModelDirectory;
 import java.nio.file.Files;
@@ -18,7 +20,7 @@ public record LoadedModel(String name, ModelDirectory directory, Checkpoint weig
 
     /**
      * Opens a model from a directory, or from {@code org/name[@revision]} through the Hugging Face
-     * cache (downloading it when online). Supported here: BERT encoders.
+     * cache (downloading it when online): BERT encoders and the decoder families.
      */
     public static LoadedModel open(String model) throws java.io.IOException {
         Path dir = Files.isDirectory(Path.of(model)) ? Path.of(model) : HubClient.fromEnvironment().modelDirectory(model);
@@ -28,8 +30,10 @@ public record LoadedModel(String name, ModelDirectory directory, Checkpoint weig
         try {
             Backbone backbone = switch (type) {
                 case "bert" -> BertModels.load(md, weights);
+                case "llama", "mistral", "qwen2", "qwen3", "gemma3", "gemma3_text", "gpt_neox" ->
+                        new DecoderBackbone(DecoderModels.load(md, weights));
                 default -> throw new IllegalArgumentException(dir.resolve("config.json") + ": model_type '" + type
-                        + "' cannot be fine-tuned for classification yet (supported: bert)");
+                        + "' is not supported (bert, llama, mistral, qwen2, qwen3, gemma3, gpt_neox)");
             };
             return new LoadedModel(model, md, weights, backbone, md.tokenizer(), poolingOf(dir, type));
         } catch (RuntimeException e) {

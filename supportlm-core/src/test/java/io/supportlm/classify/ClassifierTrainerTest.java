@@ -178,6 +178,30 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void aDecoderClassifiesFromItsLastRealTokenAndReloadsIdentically(@TempDir Path runs) throws Exception {
+        Path llama = runs.resolve("tiny-llama");
+        io.supportlm.model.init.ModelInit.write("llama", "tiny", 2, llama);
+        TrainConfig c = config(runs, "model=" + llama, "optim.max_steps=6", "data.tasks=[queue]");
+        ClassifierTrainer.Result r = run(c, runs.resolve("d"), false);
+        ClassifierCheckpoint.Meta meta = ClassifierCheckpoint.readMeta(r.adapterDir());
+        assertEquals(io.supportlm.kernels.Pooling.Mode.LAST, meta.pooling());
+        try (SafetensorsFile f = SafetensorsFile.open(r.adapterDir().resolve(ClassifierCheckpoint.ADAPTER_WEIGHTS))) {
+            assertTrue(f.contains("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"), "PEFT names for Llama");
+            assertTrue(f.contains("base_model.model.classifier.weight"), "one task: transformers' head name");
+        }
+        List<Object> seen = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (LoadedModel model = LoadedModel.open(c.model())) {
+                ClassifierCheckpoint.Loaded loaded = ClassifierCheckpoint.load(r.adapterDir(), model.backbone());
+                seen.add(new ClassifierPredictor(loaded.classifier(), model.tokenizer(), 48, model.padId(), 8)
+                        .predict(List.of("my parcel is late", "refund me now please"), 2).stream()
+                        .map(ClassifierPredictor.Prediction::byTask).toList());
+            }
+        }
+        assertEquals(seen.get(0), seen.get(1));
+    }
+
+    @Test
     void resumingARunWithoutCheckpointsIsAClearError(@TempDir Path runs) throws Exception {
         TrainConfig c = config(runs);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(c, runs.resolve("none"), true));

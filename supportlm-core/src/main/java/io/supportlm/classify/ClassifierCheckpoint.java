@@ -12,6 +12,8 @@ import io.supportlm.tensor.QuantScheme;
 import io.supportlm.peft.LoraAdapter;
 import io.supportlm.peft.LoraConfig;
 import io.supportlm.peft.LoraLinear;
+import io.supportlm.peft.PromptTuning;
+import io.supportlm.model.bert.BertEncoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +33,9 @@ import java.util.Map;
  *       task model's name for the backbone ({@code bert.} for BERT), and the heads: for one task
  *       {@code base_model.model.classifier.weight/bias} as transformers names them, for several
  *       {@code base_model.model.classifier.<task>.weight/bias};</li>
+ *   <li>for prompt tuning instead: {@code peft_type PROMPT_TUNING} with {@code num_virtual_tokens},
+ *       {@code token_dim}, {@code prompt_tuning_init} and its text, and the one tensor
+ *       {@code prompt_embeddings} ({@code [num_virtual_tokens, token_dim]}) beside the heads;</li>
  *   <li>{@code supportlm.json}: tasks and their labels, pooling, head dropout, maximum length —
  *       what turns the tensors back into the same classifier.</li>
  * </ul>
@@ -59,9 +64,6 @@ public final class ClassifierCheckpoint {
     }
 
     public static void save(Path dir, MultiTaskClassifier classifier, LoraAdapter lora, Meta meta) throws IOException {
-        Path parent = dir.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".");
         String prefix = "base_model.model." + backbonePrefix(meta.modelType());
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (Map.Entry<String, LoraLinear> e : lora.layers().entrySet()) {
@@ -69,14 +71,6 @@ public final class ClassifierCheckpoint {
             w.add(prefix + e.getKey() + ".lora_A.weight", l.a(), l.rank(), l.inFeatures());
             w.add(prefix + e.getKey() + ".lora_B.weight", l.b(), l.outFeatures(), l.rank());
         }
-        boolean single = classifier.heads().size() == 1;
-        int C = classifier.backbone().hiddenSize();
-        for (MultiTaskClassifier.Head h : classifier.heads()) {
-            String name = "base_model.model.classifier" + (single ? "" : "." + h.task().name());
-            w.add(name + ".weight", h.weight(), h.task().numLabels(), C);
-            w.add(name + ".bias", h.bias(), h.task().numLabels());
-        }
-        w.write(tmp.resolve(ADAPTER_WEIGHTS));
 
         LoraConfig lc = lora.config();
         Map<String, Object> config = new LinkedHashMap<>();
@@ -96,6 +90,49 @@ public final class ClassifierCheckpoint {
         config.put("init_lora_weights", true);
         config.put("modules_to_save", List.of("classifier"));
         config.put("peft_version", "0.17.0");
+        write(dir, classifier, w, config, meta);
+    }
+
+    /**
+     * Saves a prompt-tuned classifier: {@code peft_type PROMPT_TUNING} with PEFT's fields, the
+     * tensor {@code prompt_embeddings} ({@code [num_virtual_tokens, token_dim]}) and the heads.
+     */
+    public static void save(Path dir, MultiTaskClassifier classifier, PromptTuning prompt, Meta meta) throws IOException {
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+        w.add(PromptTuning.TENSOR, prompt.embeddings(), prompt.numVirtualTokens(), prompt.tokenDim());
+        PromptTuning.Config pc = prompt.config();
+        boolean text = pc.init() == PromptTuning.Init.TEXT;
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("peft_type", "PROMPT_TUNING");
+        config.put("task_type", "SEQ_CLS");
+        config.put("base_model_name_or_path", meta.baseModel());
+        config.put("revision", null);
+        config.put("inference_mode", true);
+        config.put("num_virtual_tokens", pc.numVirtualTokens());
+        config.put("token_dim", prompt.tokenDim());
+        config.put("num_transformer_submodules", 1);
+        config.put("prompt_tuning_init", pc.init().name());
+        config.put("prompt_tuning_init_text", text ? pc.initText() : null);
+        config.put("tokenizer_name_or_path", text ? meta.baseModel() : null);
+        config.put("modules_to_save", List.of("classifier"));
+        config.put("peft_version", "0.17.0");
+        write(dir, classifier, w, config, meta);
+    }
+
+    /** Adds the heads to the adapter tensors and writes the three files, atomically. */
+    private static void write(Path dir, MultiTaskClassifier classifier, SafetensorsWriter w, Map<String, Object> config,
+                              Meta meta) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".");
+        boolean single = classifier.heads().size() == 1;
+        int C = classifier.backbone().hiddenSize();
+        for (MultiTaskClassifier.Head h : classifier.heads()) {
+            String name = "base_model.model.classifier" + (single ? "" : "." + h.task().name());
+            w.add(name + ".weight", h.weight(), h.task().numLabels(), C);
+            w.add(name + ".bias", h.bias(), h.task().numLabels());
+        }
+        w.write(tmp.resolve(ADAPTER_WEIGHTS));
         JSON.writeValue(tmp.resolve(ADAPTER_CONFIG).toFile(), config);
 
         Map<String, Object> m = new LinkedHashMap<>();
@@ -148,14 +185,19 @@ public final class ClassifierCheckpoint {
     /**
      * Rebuilds the classifier saved in {@code dir} on {@code backbone} (the same base model):
      * quantizes the base as during training when the adapter is a QLoRA one, attaches the LoRA
-     * layers with their trained matrices and restores the heads.
+     * layers with their trained matrices, or puts the trained virtual tokens before the encoder's
+     * input for prompt tuning, and restores the heads.
      */
     public static Loaded load(Path dir, Backbone backbone) throws IOException {
         Meta meta = readMeta(dir);
         JsonNode config = JSON.readTree(dir.resolve(ADAPTER_CONFIG).toFile());
-        if (!config.path("peft_type").asText().equals("LORA")) {
-            throw new IllegalArgumentException(dir.resolve(ADAPTER_CONFIG) + ": peft_type '" + config.path("peft_type").asText()
-                    + "' is not supported here (LORA)");
+        String peftType = config.path("peft_type").asText();
+        if (peftType.equals("PROMPT_TUNING")) {
+            return loadPromptTuning(dir, backbone, meta, config);
+        }
+        if (!peftType.equals("LORA")) {
+            throw new IllegalArgumentException(dir.resolve(ADAPTER_CONFIG) + ": peft_type '" + peftType
+                    + "' is not supported here (LORA, PROMPT_TUNING)");
         }
         int r = config.path("r").asInt();
         float alpha = (float) config.path("lora_alpha").asDouble();
@@ -180,22 +222,63 @@ public final class ClassifierCheckpoint {
                 copy(weights, prefix + e.getKey() + ".lora_B.weight", l.b(), dir);
             }
             int C = backbone.hiddenSize();
-            boolean single = meta.tasks().size() == 1;
-            List<MultiTaskClassifier.Head> heads = new ArrayList<>();
-            for (ClassificationTask t : meta.tasks()) {
-                String name = "base_model.model.classifier" + (single ? "" : "." + t.name());
-                float[] w = new float[t.numLabels() * C];
-                float[] b = new float[t.numLabels()];
-                copy(weights, name + ".weight", w, dir);
-                copy(weights, name + ".bias", b, dir);
-                heads.add(MultiTaskClassifier.head(t, w, b, C));
-            }
-            return new Loaded(meta, new MultiTaskClassifier(backbone, meta.pooling(), meta.headDropout(), heads), lora);
+            List<MultiTaskClassifier.Head> heads = readHeads(weights, meta, C, dir);
+            return new Loaded(meta, new MultiTaskClassifier(backbone, meta.pooling(), meta.headDropout(), heads), lora, null);
         }
     }
 
-    /** A classifier read back from disk. */
-    public record Loaded(Meta meta, MultiTaskClassifier classifier, LoraAdapter lora) {}
+    private static Loaded loadPromptTuning(Path dir, Backbone backbone, Meta meta, JsonNode config) throws IOException {
+        Path configFile = dir.resolve(ADAPTER_CONFIG);
+        if (!(backbone instanceof BertEncoder encoder)) {
+            throw new IllegalArgumentException(configFile + ": prompt tuning is supported for BERT encoders, this model is "
+                    + backbone.modelType());
+        }
+        int n = config.path("num_virtual_tokens").asInt(0);
+        int tokenDim = config.path("token_dim").asInt(0);
+        int submodules = config.path("num_transformer_submodules").asInt(1);
+        if (submodules != 1) {
+            throw new IllegalArgumentException(configFile + ": num_transformer_submodules " + submodules
+                    + " is not supported (1, an encoder)");
+        }
+        if (tokenDim != backbone.hiddenSize()) {
+            throw new IllegalArgumentException(configFile + ": token_dim " + tokenDim + " differs from the model's hidden size "
+                    + backbone.hiddenSize());
+        }
+        String init = config.path("prompt_tuning_init").asText("RANDOM");
+        if (!init.equals("RANDOM") && !init.equals("TEXT")) {
+            throw new IllegalArgumentException(configFile + ": prompt_tuning_init '" + init + "' is not supported (RANDOM, TEXT)");
+        }
+        JsonNode text = config.path("prompt_tuning_init_text");
+        PromptTuning.Config pc = new PromptTuning.Config(n, PromptTuning.Init.valueOf(init), text.isTextual() ? text.asText() : null);
+        try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve(ADAPTER_WEIGHTS))) {
+            float[] embeddings = new float[n * tokenDim];
+            copy(weights, PromptTuning.TENSOR, embeddings, dir);
+            PromptTuning prompt = PromptTuning.of(pc, tokenDim, embeddings);
+            List<MultiTaskClassifier.Head> heads = readHeads(weights, meta, tokenDim, dir);
+            return new Loaded(meta, new MultiTaskClassifier(prompt.wrap(encoder), meta.pooling(), meta.headDropout(), heads),
+                    null, prompt);
+        }
+    }
+
+    private static List<MultiTaskClassifier.Head> readHeads(SafetensorsFile weights, Meta meta, int C, Path dir) {
+        boolean single = meta.tasks().size() == 1;
+        List<MultiTaskClassifier.Head> heads = new ArrayList<>();
+        for (ClassificationTask t : meta.tasks()) {
+            String name = "base_model.model.classifier" + (single ? "" : "." + t.name());
+            float[] w = new float[t.numLabels() * C];
+            float[] b = new float[t.numLabels()];
+            copy(weights, name + ".weight", w, dir);
+            copy(weights, name + ".bias", b, dir);
+            heads.add(MultiTaskClassifier.head(t, w, b, C));
+        }
+        return heads;
+    }
+
+    /**
+     * A classifier read back from disk, with its adapter: {@code lora} for LoRA and QLoRA,
+     * {@code prompt} for prompt tuning (the other null).
+     */
+    public record Loaded(Meta meta, MultiTaskClassifier classifier, LoraAdapter lora, PromptTuning prompt) {}
 
     private static void copy(SafetensorsFile file, String name, float[] into, Path dir) {
         if (!file.contains(name)) {

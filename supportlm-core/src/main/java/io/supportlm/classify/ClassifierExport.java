@@ -35,6 +35,10 @@ public final class ClassifierExport {
 
     public static Result merge(Path adapterDir, String model, Path out) throws IOException {
         ClassifierCheckpoint.Meta meta = ClassifierCheckpoint.readMeta(adapterDir);
+        if (meta.method().equals("prompt")) {
+            throw new IllegalArgumentException(adapterDir + ": a prompt-tuned adapter changes no weight of the base model, "
+                    + "there is nothing to merge; serve or evaluate the adapter directory itself");
+        }
         try (LoadedModel base = LoadedModel.open(model != null ? model : meta.baseModel())) {
             // The original layers, before the adapter (and, for QLoRA, quantization) replace them.
             Map<String, FrozenLinear> originals = new LinkedHashMap<>();

@@ -14,6 +14,8 @@ import io.supportlm.model.LoadedModel;
 import io.supportlm.model.Parameter;
 import io.supportlm.peft.LoraAdapter;
 import io.supportlm.peft.LoraConfig;
+import io.supportlm.peft.PromptTuning;
+import io.supportlm.model.bert.BertEncoder;
 import io.supportlm.tensor.Parallel;
 import io.supportlm.train.LrSchedule;
 import io.supportlm.train.Optimizer;
@@ -32,7 +34,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Fine-tunes a {@link MultiTaskClassifier} with LoRA on a base model: AdamW with a warm-up
+ * Fine-tunes a {@link MultiTaskClassifier} with LoRA, QLoRA or prompt tuning on a frozen base model: AdamW with a warm-up
  * schedule, gradient accumulation and clipping; validation macro-F1 (mean over tasks) every
  * {@code eval.every} steps with early stopping and the best adapter kept; resumable checkpoints.
  *
@@ -114,12 +116,18 @@ public final class ClassifierTrainer {
             throw new IllegalArgumentException(runDir + ": no checkpoint to resume from");
         }
         MultiTaskClassifier classifier;
-        LoraAdapter lora;
+        LoraAdapter lora = null; // one of the two adapters, by method
+        PromptTuning prompt = null;
         if (checkpoint != null) {
             ClassifierCheckpoint.Loaded loaded = ClassifierCheckpoint.load(checkpoint, model.backbone());
-            classifier = new MultiTaskClassifier(model.backbone(), pooling, config.classifier().dropout(),
+            classifier = new MultiTaskClassifier(loaded.classifier().backbone(), pooling, config.classifier().dropout(),
                     withTaskWeights(loaded.classifier().heads(), tasks, model.backbone().hiddenSize()));
             lora = loaded.lora();
+            prompt = loaded.prompt();
+        } else if (config.method().equals("prompt")) {
+            prompt = promptTuning(config, model);
+            classifier = new MultiTaskClassifier(prompt.wrap((BertEncoder) model.backbone()), pooling,
+                    config.classifier().dropout(), tasks, new Random(config.seed()));
         } else {
             if (meta.quantization() != null) {
                 // QLoRA: the frozen base's linear weights become 4-bit NF4 (or 8-bit) blocks, dequantized inside the matmuls.
@@ -128,7 +136,7 @@ public final class ClassifierTrainer {
             classifier = new MultiTaskClassifier(model.backbone(), pooling, config.classifier().dropout(), tasks, new Random(config.seed()));
             lora = LoraAdapter.attach(model.backbone(), loraConfig(config, model.backbone().modelType()), config.seed() + 1);
         }
-        List<Parameter> params = new ArrayList<>(lora.parameters());
+        List<Parameter> params = new ArrayList<>(lora != null ? lora.parameters() : prompt.parameters());
         params.addAll(classifier.headParameters());
         long trainable = params.stream().mapToLong(p -> p.values().length).sum();
 
@@ -179,7 +187,9 @@ public final class ClassifierTrainer {
                     optimizer.zeroGrad();
                 }
                 long micro = state.microStep++;
-                lora.schedule().train(config.seed(), micro);
+                if (lora != null) {
+                    lora.schedule().train(config.seed(), micro);
+                }
                 classifier.forward(ws, batch.ids(), batch.mask(), batch.B(), batch.T(), true, config.seed(), micro);
                 float loss = classifier.loss(ws, batch.labels());
                 classifier.backward(ws, 1f / o.gradAccum(), true, config.seed(), micro);
@@ -210,7 +220,9 @@ public final class ClassifierTrainer {
                 boolean last = state.step >= totalSteps;
                 boolean epochEnd = bi + 1 >= usable;
                 if (validation != null && (state.step % config.eval().every() == 0 || last || epochEnd)) {
-                    lora.schedule().eval();
+                    if (lora != null) {
+                        lora.schedule().eval();
+                    }
                     lastValidation = predictor.evaluate(validation, runDir.getFileName().toString(), "fine-tuned", 1);
                     double f1 = lastValidation.meanMacroF1();
                     boolean better = f1 > state.bestMetric;
@@ -220,7 +232,7 @@ public final class ClassifierTrainer {
                         state.bestMetric = f1;
                         state.bestStep = state.step;
                         state.evalsWithoutImprovement = 0;
-                        ClassifierCheckpoint.save(runDir.resolve("best"), classifier, lora, meta);
+                        saveAdapter(runDir.resolve("best"), classifier, lora, prompt, meta);
                     } else if (config.eval().patience() > 0 && ++state.evalsWithoutImprovement >= config.eval().patience()) {
                         stopped = true;
                     }
@@ -230,7 +242,7 @@ public final class ClassifierTrainer {
                         state.epoch = epoch + 1;
                         state.batchInEpoch = 0;
                     }
-                    saveCheckpoint(runDir, state, classifier, lora, optimizer, meta, started);
+                    saveCheckpoint(runDir, state, classifier, lora, prompt, optimizer, meta, started);
                 }
                 if (last || stopped) {
                     break outer;
@@ -243,11 +255,36 @@ public final class ClassifierTrainer {
             ClassifierCheckpoint.deleteTree(adapter);
             copyTree(runDir.resolve("best"), adapter);
         } else {
-            ClassifierCheckpoint.save(adapter, classifier, lora, meta);
+            saveAdapter(adapter, classifier, lora, prompt, meta);
         }
         double seconds = state.elapsed + (System.nanoTime() - started) / 1e9;
         return new Result(runDir, adapter, state.step, state.bestMetric, state.bestStep, stopped, seconds, state.tokens,
                 trainable, lastValidation);
+    }
+
+    private static void saveAdapter(Path dir, MultiTaskClassifier classifier, LoraAdapter lora, PromptTuning prompt,
+                                    ClassifierCheckpoint.Meta meta) throws IOException {
+        if (lora != null) {
+            ClassifierCheckpoint.save(dir, classifier, lora, meta);
+        } else {
+            ClassifierCheckpoint.save(dir, classifier, prompt, meta);
+        }
+    }
+
+    /** Fresh virtual tokens from the config: from the init text's tokens (special tokens included, as PEFT) or random. */
+    static PromptTuning promptTuning(TrainConfig config, LoadedModel model) {
+        if (!(model.backbone() instanceof BertEncoder encoder)) {
+            throw new IllegalArgumentException("method prompt is supported for BERT encoders; " + config.model() + " is a "
+                    + model.backbone().modelType() + " model");
+        }
+        TrainConfig.Prompt p = config.prompt();
+        boolean text = p.init().equals("text");
+        PromptTuning.Config pc = new PromptTuning.Config(p.numVirtualTokens(),
+                text ? PromptTuning.Init.TEXT : PromptTuning.Init.RANDOM, text ? p.initText() : null);
+        if (!text) {
+            return PromptTuning.random(pc, encoder.hiddenSize(), config.seed() + 1);
+        }
+        return PromptTuning.fromText(pc, model.tokenizer().encode(p.initText(), true).ids(), encoder);
     }
 
     /** LoRA settings from the config, with the per-family default targets PEFT uses. */
@@ -322,9 +359,10 @@ public final class ClassifierTrainer {
     }
 
     private static void saveCheckpoint(Path runDir, State state, MultiTaskClassifier classifier, LoraAdapter lora,
-                                       Optimizer optimizer, ClassifierCheckpoint.Meta meta, long started) throws IOException {
+                                       PromptTuning prompt, Optimizer optimizer, ClassifierCheckpoint.Meta meta, long started)
+            throws IOException {
         Path dir = runDir.resolve("checkpoints").resolve(String.format("step-%06d", state.step));
-        ClassifierCheckpoint.save(dir, classifier, lora, meta);
+        saveAdapter(dir, classifier, lora, prompt, meta);
         SafetensorsWriter moments = new SafetensorsWriter();
         for (Map.Entry<String, float[]> e : optimizer.state().entrySet()) {
             moments.add(e.getKey(), e.getValue(), e.getValue().length);

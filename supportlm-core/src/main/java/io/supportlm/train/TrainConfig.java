@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public record TrainConfig(String task, String model, String method, long seed, int threads, String outputDir,
                           String runId, Data data, Classifier classifier, Lora lora, Quantization quantization,
-                          Optim optim, Eval eval, int checkpointEvery) {
+                          Prompt prompt, Optim optim, Eval eval, int checkpointEvery) {
 
     public record Data(String train, String validation, String test, List<String> tasks, int maxLength) {
         public Data {
@@ -56,6 +56,19 @@ public record TrainConfig(String task, String model, String method, long seed, i
         }
     }
 
+    /** Prompt tuning's virtual tokens (method prompt). */
+    public record Prompt(int numVirtualTokens, String init, String initText) {
+        public Prompt {
+            oneOf("prompt.init", init, "text", "random");
+            if (numVirtualTokens < 1) {
+                throw new IllegalArgumentException("prompt.num_virtual_tokens must be at least 1, got " + numVirtualTokens);
+            }
+            if (init.equals("text") && (initText == null || initText.isBlank())) {
+                throw new IllegalArgumentException("prompt.init_text is required when prompt.init is text");
+            }
+        }
+    }
+
     public record Optim(double learningRate, double weightDecay, String schedule, double warmupRatio, float maxGradNorm,
                         int batchSize, int gradAccum, int epochs, int maxSteps) {
         public Optim {
@@ -82,7 +95,7 @@ public record TrainConfig(String task, String model, String method, long seed, i
 
     public TrainConfig {
         oneOf("task", task, "classify");
-        oneOf("method", method, "lora", "qlora");
+        oneOf("method", method, "lora", "qlora", "prompt");
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("model is required: a model directory or org/name");
         }
@@ -221,6 +234,6 @@ public record TrainConfig(String task, String model, String method, long seed, i
 
     public TrainConfig withRunId(String id) {
         return new TrainConfig(task, model, method, seed, threads, outputDir, id, data, classifier, lora, quantization,
-                optim, eval, checkpointEvery);
+                prompt, optim, eval, checkpointEvery);
     }
 }

@@ -202,6 +202,54 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void promptTuningTrainsOnlyThePromptAndHeadsAndResumesWhereAnUninterruptedRunEnds(@TempDir Path runs) throws Exception {
+        TrainConfig c = config(runs, "method=prompt", "prompt.num_virtual_tokens=8", "optim.learning_rate=1e-2",
+                "optim.max_steps=16", "eval.patience=0");
+        ClassifierTrainer.Result a = run(c, runs.resolve("a"), false);
+        List<Double> losses = losses(a.runDir());
+        assertEquals(16, losses.size());
+        double first = losses.subList(0, 4).stream().mapToDouble(d -> d).average().orElseThrow();
+        double last = losses.subList(12, 16).stream().mapToDouble(d -> d).average().orElseThrow();
+        assertTrue(last < first, "loss fell: " + losses);
+        ClassifierCheckpoint.Meta meta = ClassifierCheckpoint.readMeta(a.adapterDir());
+        assertEquals("prompt", meta.method());
+        int labels = meta.tasks().stream().mapToInt(ClassificationTask::numLabels).sum();
+        assertEquals(8 * TINY.hiddenSize() + labels * (TINY.hiddenSize() + 1), a.trainableParameters(),
+                "the prompt and the heads are all that trains");
+        try (SafetensorsFile f = SafetensorsFile.open(a.adapterDir().resolve(ClassifierCheckpoint.ADAPTER_WEIGHTS))) {
+            assertArrayEquals(new int[] {8, TINY.hiddenSize()}, f.tensor("prompt_embeddings").shape().dims());
+        }
+
+        // "Kill" run b after its last checkpoint (step 12; best/ then held the best up to step 12) and resume:
+        // the prompt and its optimizer moments come back.
+        ClassifierTrainer.Result b = run(c, runs.resolve("b"), false);
+        ClassifierCheckpoint.deleteTree(b.runDir().resolve("adapter"));
+        ClassifierTrainer.Result resumed = run(c, b.runDir(), true);
+        assertEquals(losses, losses(resumed.runDir()));
+        try (SafetensorsFile fa = SafetensorsFile.open(a.adapterDir().resolve(ClassifierCheckpoint.ADAPTER_WEIGHTS));
+             SafetensorsFile fr = SafetensorsFile.open(resumed.adapterDir().resolve(ClassifierCheckpoint.ADAPTER_WEIGHTS))) {
+            assertArrayEquals(fa.tensor("prompt_embeddings").toFloatArray(), fr.tensor("prompt_embeddings").toFloatArray());
+        }
+    }
+
+    @Test
+    void textInitTakesTheWordEmbeddingsOfTheTokenizedInitText(@TempDir Path runs) throws Exception {
+        TrainConfig c = config(runs, "method=prompt", "prompt.num_virtual_tokens=12", "prompt.init_text=Refund please");
+        try (LoadedModel model = LoadedModel.open(c.model())) {
+            io.supportlm.peft.PromptTuning prompt = ClassifierTrainer.promptTuning(c, model);
+            int[] ids = model.tokenizer().encode("Refund please", true).ids(); // [CLS] ... [SEP], as PEFT tokenizes
+            assertEquals(101, ids[0]);
+            float[] words = ((io.supportlm.model.bert.BertEncoder) model.backbone()).weights().wordEmbeddings().toFloatArray();
+            int C = TINY.hiddenSize();
+            for (int v = 0; v < 12; v++) {
+                int id = ids[v % ids.length];
+                assertArrayEquals(java.util.Arrays.copyOfRange(words, id * C, id * C + C),
+                        java.util.Arrays.copyOfRange(prompt.embeddings(), v * C, v * C + C), "virtual token " + v);
+            }
+        }
+    }
+
+    @Test
     void resumingARunWithoutCheckpointsIsAClearError(@TempDir Path runs) throws Exception {
         TrainConfig c = config(runs);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(c, runs.resolve("none"), true));

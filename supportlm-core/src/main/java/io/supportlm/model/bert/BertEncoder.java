@@ -48,6 +48,11 @@ public final class BertEncoder implements Backbone {
         return config;
     }
 
+    /** The frozen weights (the word embeddings initialize prompt tuning from a text). */
+    public BertWeights weights() {
+        return weights;
+    }
+
     @Override
     public String modelType() {
         return "bert";
@@ -106,6 +111,7 @@ public final class BertEncoder implements Backbone {
     public static final class Activations implements Backbone.Workspace {
         final int maxB, maxT;
         int B, T;
+        int prefix; // leading input embeddings per row (prompt tuning's virtual tokens), 0 for none
         final int[] ids, types, mask; // (B, T)
         final float[] emb; // (B, T, C) embedding sum, LayerNorm input
         final float[] embMean, embRstd; // (B, T)
@@ -198,27 +204,53 @@ public final class BertEncoder implements Backbone {
      */
     public void forward(Activations a, int[] ids, int[] tokenTypes, int[] mask, int B, int T,
                         boolean training, long seed, long step) {
-        if (B > a.maxB || T > a.maxT) {
-            throw new IllegalArgumentException("batch " + B + "×" + T + " exceeds the allocated " + a.maxB + "×" + a.maxT);
-        }
+        forward(a, null, 0, ids, tokenTypes, mask, B, T, training, seed, step);
+    }
+
+    /**
+     * Runs the encoder on {@code P} given input embeddings ({@code prefix}, P·C, the same for every
+     * row) followed by {@code B × T} token ids: each row becomes P + T long, as PEFT's prompt
+     * tuning concatenates the virtual tokens' embeddings before the words' and lets BertEmbeddings
+     * add position (0..P+T-1, so the text shifts by P) and token-type (0) embeddings to both. The
+     * prefix positions are always attended; {@code ids}, {@code tokenTypes} and {@code mask} are
+     * (B, T) and describe the text only. The hidden states are (B, P + T, C).
+     */
+    public void forward(Activations a, float[] prefix, int P, int[] ids, int[] tokenTypes, int[] mask, int B, int T,
+                        boolean training, long seed, long step) {
         int C = config.hiddenSize();
-        int N = B * T;
-        a.B = B;
-        a.T = T;
-        System.arraycopy(ids, 0, a.ids, 0, N);
-        for (int i = 0; i < N; i++) {
-            a.types[i] = tokenTypes == null ? 0 : tokenTypes[i];
-            a.mask[i] = mask == null ? 1 : mask[i];
+        int S = P + T;
+        if (B > a.maxB || S > a.maxT) {
+            throw new IllegalArgumentException("batch " + B + "×" + S + " exceeds the allocated " + a.maxB + "×" + a.maxT);
         }
-        // embeddings: word + position + token type, then LayerNorm and dropout
-        Embedding.forward(a.emb, 0, a.ids, 0, weights.wordEmbeddings(), B, T);
+        if (P < 0 || (P > 0 && (prefix == null || prefix.length < P * C))) {
+            throw new IllegalArgumentException("a prefix of " + P + " input embeddings needs " + P + "·" + C + " values");
+        }
+        int N = B * S;
+        a.B = B;
+        a.T = S;
+        a.prefix = P;
+        for (int b = 0; b < B; b++) {
+            for (int s = 0; s < S; s++) {
+                int i = b * S + s;
+                int j = b * T + s - P; // the text's index, when s ≥ P
+                boolean virtual = s < P;
+                a.ids[i] = virtual ? 0 : ids[j]; // a placeholder row, overwritten by the prefix below
+                a.types[i] = virtual || tokenTypes == null ? 0 : tokenTypes[j];
+                a.mask[i] = virtual || mask == null ? 1 : mask[j];
+            }
+        }
+        // embeddings: word (or prefix) + position + token type, then LayerNorm and dropout
+        Embedding.forward(a.emb, 0, a.ids, 0, weights.wordEmbeddings(), B, S);
+        for (int b = 0; b < B && P > 0; b++) {
+            System.arraycopy(prefix, 0, a.emb, b * S * C, P * C);
+        }
         int[] positions = new int[N];
         for (int i = 0; i < N; i++) {
-            positions[i] = i % T;
+            positions[i] = i % S;
         }
-        Embedding.forward(a.branch, 0, positions, 0, weights.positionEmbeddings(), B, T);
+        Embedding.forward(a.branch, 0, positions, 0, weights.positionEmbeddings(), B, S);
         Residual.forward(a.emb, 0, a.emb, 0, a.branch, 0, N * C);
-        Embedding.forward(a.branch, 0, a.types, 0, weights.tokenTypeEmbeddings(), B, T);
+        Embedding.forward(a.branch, 0, a.types, 0, weights.tokenTypeEmbeddings(), B, S);
         Residual.forward(a.emb, 0, a.emb, 0, a.branch, 0, N * C);
         LayerNorm.forward(a.x[0], 0, a.embMean, 0, a.embRstd, 0, a.emb, 0, weights.embLnWeight(), 0,
                 weights.embLnBias(), 0, N, C, config.layerNormEps());
@@ -233,7 +265,7 @@ public final class BertEncoder implements Backbone {
             lin[K].forward(a.k[l], 0, x, 0, N);
             lin[V].forward(a.v[l], 0, x, 0, N);
             Attention.forward(a.attn[l], 0, a.lse[l], 0, a.q[l], 0, a.k[l], 0, a.v[l], 0, a.mask, 0, attention,
-                    B, T, config.numHeads(), config.numHeads(), config.headSize());
+                    B, S, config.numHeads(), config.numHeads(), config.headSize());
             lin[O].forward(a.branch, 0, a.attn[l], 0, N);
             Dropout.forward(a.branch, 0, a.branch, 0, N * C, p, Dropout.seed(seed, step, 1 + 2L * l));
             Residual.forward(a.res1[l], 0, a.branch, 0, x, 0, N * C);
@@ -256,6 +288,40 @@ public final class BertEncoder implements Backbone {
      * the next call). Must follow the {@link #forward} that filled {@code a}, with the same seed and step.
      */
     public float[] backward(Activations a, float[] dHidden, boolean training, long seed, long step) {
+        return backward(a, dHidden, null, training, seed, step);
+    }
+
+    /**
+     * As {@link #backward(Activations, float[], boolean, long, long)}, and when the forward had a
+     * prefix, adds the gradient of its input embeddings, summed over the batch, to {@code dPrefix}
+     * (P·C): through the embedding dropout and LayerNorm (the sum with the frozen position and
+     * token-type embeddings passes the gradient through unchanged).
+     */
+    public float[] backward(Activations a, float[] dHidden, float[] dPrefix, boolean training, long seed, long step) {
+        float[] dFirst = backwardLayers(a, dHidden, training, seed, step);
+        int P = a.prefix;
+        if (P == 0 || dPrefix == null) {
+            return dFirst;
+        }
+        int C = config.hiddenSize();
+        int S = a.T;
+        int NC = a.B * S * C;
+        float p = training ? config.hiddenDropout() : 0f;
+        zero(a.dBranch, NC);
+        Dropout.backward(a.dBranch, 0, dFirst, 0, NC, p, Dropout.seed(seed, step, 0));
+        zero(a.dRes, NC);
+        for (int b = 0; b < a.B; b++) {
+            int row = b * S;
+            LayerNorm.backward(a.dRes, row * C, a.sinkC, 0, a.sinkC2, 0, a.dBranch, row * C, a.embMean, row, a.embRstd, row,
+                    a.emb, row * C, weights.embLnWeight(), 0, P, C);
+            for (int i = 0; i < P * C; i++) {
+                dPrefix[i] += a.dRes[row * C + i];
+            }
+        }
+        return dFirst;
+    }
+
+    private float[] backwardLayers(Activations a, float[] dHidden, boolean training, long seed, long step) {
         int C = config.hiddenSize();
         int N = a.B * a.T;
         int NC = N * C;

@@ -212,7 +212,7 @@ class GenerationServerTest {
                 new ConcurrencyLimit(1, 0)).start()) {
             Http client = new Http(busy.port());
             var first = Http.CLIENT.sendAsync(client.builder("/v1/generate").header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\", \"max_new_tokens\": 100, \"temperature\": 0}")).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\", \"max_new_tokens\": 40, \"temperature\": 0}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             long until = System.nanoTime() + 10_000_000_000L;
             while (tokens.get() == 0 && System.nanoTime() < until) {
@@ -224,6 +224,28 @@ class GenerationServerTest {
             assertEquals("1", second.headers().firstValue("Retry-After").orElseThrow());
             assertEquals("rate_limit_error", Http.json(second).path("error").path("type").asText());
             assertEquals(200, first.get().statusCode());
+        }
+    }
+
+    @Test
+    void sameSeedSamplesTheSameText() {
+        String body = "{\"prompt\": \"Hi\", \"max_new_tokens\": 24, \"temperature\": 0.9, \"top_p\": 0.95, \"seed\": 11}";
+        JsonNode a = Http.json(http.post("/v1/generate", body));
+        JsonNode b = Http.json(http.post("/v1/generate", body));
+        assertEquals(a.path("text").asText(), b.path("text").asText());
+        assertEquals(a.path("usage").path("completion_tokens").asInt(), b.path("usage").path("completion_tokens").asInt());
+    }
+
+    @Test
+    void generationPastTheRequestTimeoutIs504() {
+        ServedModel base = loaded.models().all().getFirst();
+        ServedModels slow = new ServedModels(List.of(ServedModel.base(TinyDecoder.NAME, null,
+                new TinyDecoder.Paced(base.generator(), 20, new AtomicInteger()))));
+        ServerConfig config = ServerConfig.defaults().withTimeouts(java.time.Duration.ofMillis(150), java.time.Duration.ofSeconds(5));
+        try (SupportServer timed = new SupportServer(config, slow, Policy.none(), AccessLog.off()).start()) {
+            HttpResponse<String> r = new Http(timed.port()).post("/v1/generate", "{\"prompt\": \"hi\", \"max_new_tokens\": 200, \"temperature\": 0}");
+            assertEquals(504, r.statusCode(), r.body());
+            assertEquals("timeout_error", Http.json(r).path("error").path("type").asText());
         }
     }
 

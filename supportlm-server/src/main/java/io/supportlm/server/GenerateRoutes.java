@@ -220,7 +220,7 @@ final class GenerateRoutes {
             // The guardrail's answer stands in for the model's: no slot, no tokens.
             TextGenerator.Result canned = new TextGenerator.Result(call.policy().outOfScopeMessage(), 0, 0, TextGenerator.FinishReason.STOP);
             if (call.stream()) {
-                Events events = Events.open(ctx, this, call);
+                Events events = Events.open(ctx, call);
                 events.delta(canned.text());
                 events.finish(canned);
             } else {
@@ -246,17 +246,28 @@ final class GenerateRoutes {
     }
 
     private void stream(Context ctx, Call call, long start, long deadline) {
-        Events events = Events.open(ctx, this, call);
+        Events events = Events.open(ctx, call);
         TextGenerator.Result result;
         try {
             result = call.model().generator().generate(call.request(), events::delta,
                     () -> events.closed() || draining.getAsBoolean() || System.nanoTime() > deadline);
         } catch (ApiException e) {
+            if (!events.started()) {
+                throw e; // nothing sent yet (a prompt too long, say): a plain JSON error with its status
+            }
             events.error(e);
             return;
         } catch (RuntimeException e) {
+            if (!events.started()) {
+                throw e;
+            }
+            // The status is sent: the failure can only be an event; the access log keeps the cause.
             events.error(new ApiException(500, "server_error", null, "generation failed"));
-            throw e;
+            ObjectNode log = ctx.attribute(SupportServer.LOG);
+            if (log != null) {
+                log.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            return;
         }
         record(call, result, start);
         if (events.closed()) {
@@ -343,35 +354,44 @@ final class GenerateRoutes {
      * client is gone; {@link #closed()} then tells the generation to stop.
      */
     private static final class Events {
-        private final GenerateRoutes routes;
+        private final Context ctx;
         private final Call call;
-        private final OutputStream out;
         private final String id = UUID.randomUUID().toString();
         private final long created = System.currentTimeMillis() / 1000;
+        private OutputStream out; // null until the first event
         private volatile boolean closed;
 
-        private Events(GenerateRoutes routes, Call call, OutputStream out) {
-            this.routes = routes;
+        private Events(Context ctx, Call call) {
+            this.ctx = ctx;
             this.call = call;
-            this.out = out;
         }
 
-        static Events open(Context ctx, GenerateRoutes routes, Call call) {
+        static Events open(Context ctx, Call call) {
+            return new Events(ctx, call);
+        }
+
+        /** True once the status and the first event are written: errors can then only be events. */
+        boolean started() {
+            return out != null;
+        }
+
+        /** Commits 200 with the event-stream headers; a chat stream starts with the assistant's role. */
+        private void begin() {
             ctx.status(200);
             ctx.res().setContentType("text/event-stream; charset=utf-8");
             ctx.res().setHeader("Cache-Control", "no-cache");
             ctx.res().setHeader("X-Accel-Buffering", "no");
             try {
-                Events e = new Events(routes, call, ctx.res().getOutputStream());
-                if (call.api() == Api.CHAT) {
-                    ObjectNode chunk = e.chunk();
-                    chunk.withArray("choices").addObject().put("index", 0).putNull("logprobs").putNull("finish_reason")
-                            .putObject("delta").put("role", "assistant").put("content", "");
-                    e.send(chunk);
-                }
-                return e;
-            } catch (IOException ex) {
-                throw new ApiException(400, "invalid_request_error", null, "the client closed the connection");
+                out = ctx.res().getOutputStream();
+            } catch (IOException e) {
+                closed = true;
+                return;
+            }
+            if (call.api() == Api.CHAT) {
+                ObjectNode chunk = chunk();
+                chunk.withArray("choices").addObject().put("index", 0).putNull("logprobs").putNull("finish_reason")
+                        .putObject("delta").put("role", "assistant").put("content", "");
+                send(chunk);
             }
         }
 
@@ -442,6 +462,9 @@ final class GenerateRoutes {
         }
 
         private void write(String event) {
+            if (out == null && !closed) {
+                begin();
+            }
             if (closed) {
                 return;
             }

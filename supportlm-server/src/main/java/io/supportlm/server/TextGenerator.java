@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The seam for text generation: what {@code /v1/generate}, {@code /v1/completions} and
- * {@code /v1/chat/completions} will call. An implementation wraps a decoder model (and its LoRA
+ * {@code /v1/chat/completions} call ({@link io.supportlm.server.generate.DecoderGenerator} over a decoder). An implementation wraps a decoder model (and its LoRA
  * adapter); the server owns queueing, timeouts, policy and the wire formats. Generation must
  * check {@link Cancellation#cancelled()} between tokens so that a client that disconnects stops
  * the work.

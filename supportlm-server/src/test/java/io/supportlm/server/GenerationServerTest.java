@@ -187,6 +187,15 @@ class GenerationServerTest {
         assertTrue(Http.json(r).path("error").path("message").asText().contains("classification heads"), r.body());
     }
 
+    @Test
+    void promptLongerThanTheContextIs400EvenWhenStreaming() {
+        String longText = "order number 12345 ".repeat(400);
+        assertBad("/v1/completions", "{\"prompt\": \"" + longText + "\", \"stream\": true}", "prompt");
+        assertBad("/v1/generate", "{\"prompt\": \"" + longText + "\"}", "prompt");
+        assertBad("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"" + longText + "\"}], \"stream\": true}",
+                "messages");
+    }
+
     private static void assertBad(String path, String json, String field) {
         HttpResponse<String> r = http.post(path, json);
         assertEquals(400, r.statusCode(), json + " -> " + r.body());

@@ -77,11 +77,12 @@ public final class DecoderGenerator implements TextGenerator {
     @Override
     public Result generate(Request request, TokenSink sink, Cancellation cancellation) {
         int[] ids = promptIds(request);
+        String field = request.addSpecialTokens() ? "prompt" : "messages"; // a templated prompt came from a chat
         if (ids.length == 0) {
-            throw ApiException.badField("prompt", "encodes to no tokens");
+            throw ApiException.badField(field, "encodes to no tokens");
         }
         if (ids.length >= contextLength) {
-            throw ApiException.badField("prompt", "is " + ids.length + " tokens; the model's context holds "
+            throw ApiException.badField(field, "make a prompt of " + ids.length + " tokens; the model's context holds "
                     + contextLength + " including the answer");
         }
         Generation g = generator.generate(ids, config(request), this::decode, (token, delta) -> {

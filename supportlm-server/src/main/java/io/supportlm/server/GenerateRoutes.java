@@ -54,16 +54,14 @@ final class GenerateRoutes {
     private final ConcurrencyLimit limit;
     private final MeterRegistry registry;
     private final DistributionSummary tokensPerSecond;
-    private final java.util.function.BooleanSupplier draining;
 
-    GenerateRoutes(ServerConfig config, ServedModels models, Policy policy, ConcurrencyLimit limit, MeterRegistry registry,
-                   java.util.function.BooleanSupplier draining) {
+    /** A graceful stop lets generations in flight finish; the request timeout bounds them. */
+    GenerateRoutes(ServerConfig config, ServedModels models, Policy policy, ConcurrencyLimit limit, MeterRegistry registry) {
         this.config = config;
         this.models = models;
         this.policy = policy;
         this.limit = limit;
         this.registry = registry;
-        this.draining = draining;
         this.tokensPerSecond = DistributionSummary.builder("supportlm.generation.tokens.per.second")
                 .description("completion tokens per second of generation, per request").register(registry);
     }
@@ -236,9 +234,9 @@ final class GenerateRoutes {
                 return;
             }
             TextGenerator.Result result = call.model().generator().generate(call.request(), delta -> {},
-                    () -> draining.getAsBoolean() || System.nanoTime() > deadline);
+                    () -> System.nanoTime() > deadline);
             if (result.finishReason() == TextGenerator.FinishReason.CANCELLED) {
-                throw timedOut(draining.getAsBoolean());
+                throw timedOut();
             }
             double ms = record(call, result, start);
             JsonBody.send(ctx, 200, answer(call, result, ms));
@@ -250,7 +248,7 @@ final class GenerateRoutes {
         TextGenerator.Result result;
         try {
             result = call.model().generator().generate(call.request(), events::delta,
-                    () -> events.closed() || draining.getAsBoolean() || System.nanoTime() > deadline);
+                    () -> events.closed() || System.nanoTime() > deadline);
         } catch (ApiException e) {
             if (!events.started()) {
                 throw e; // nothing sent yet (a prompt too long, say): a plain JSON error with its status
@@ -275,15 +273,14 @@ final class GenerateRoutes {
             return;
         }
         if (result.finishReason() == TextGenerator.FinishReason.CANCELLED) {
-            events.error(timedOut(draining.getAsBoolean()));
+            events.error(timedOut());
             return;
         }
         events.finish(result);
     }
 
-    private ApiException timedOut(boolean shuttingDown) {
-        return shuttingDown ? new ApiException(503, "unavailable_error", null, "the server is shutting down")
-                : new ApiException(504, "timeout_error", null, "generation did not finish within " + config.requestTimeout().toMillis() + " ms");
+    private ApiException timedOut() {
+        return new ApiException(504, "timeout_error", null, "generation did not finish within " + config.requestTimeout().toMillis() + " ms");
     }
 
     /** Counts tokens and speed; returns the generation's milliseconds. */

@@ -98,7 +98,7 @@ public final class SupportServer implements AutoCloseable {
         route(HandlerType.GET, "/v1/models", "models", true, this::listModels);
         route(HandlerType.POST, "/v1/classify", "classify", true, classify::single);
         route(HandlerType.POST, "/v1/classify/batch", "classify_batch", true, classify::batch);
-        GenerateRoutes generate = new GenerateRoutes(config, models, policy, generationLimit, registry, () -> draining);
+        GenerateRoutes generate = new GenerateRoutes(config, models, policy, generationLimit, registry);
         route(HandlerType.POST, "/v1/generate", "generate", true, generate::generate);
         route(HandlerType.POST, "/v1/completions", "completions", true, generate::completions);
         route(HandlerType.POST, "/v1/chat/completions", "chat_completions", true, generate::chat);

@@ -259,6 +259,27 @@ class GenerationServerTest {
     }
 
     @Test
+    void gracefulStopLetsAStreamInFlightFinish() throws Exception {
+        AtomicInteger tokens = new AtomicInteger();
+        ServedModel base = loaded.models().all().getFirst();
+        ServedModels slow = new ServedModels(List.of(ServedModel.base(TinyDecoder.NAME, null,
+                new TinyDecoder.Paced(base.generator(), 10, tokens))));
+        SupportServer draining = new SupportServer(ServerConfig.defaults(), slow, Policy.none(), AccessLog.off()).start();
+        var response = Http.CLIENT.sendAsync(new Http(draining.port()).builder("/v1/completions").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\", \"max_tokens\": 30, \"temperature\": 0, \"stream\": true}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (tokens.get() == 0 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        draining.stop();
+        HttpResponse<String> r = response.get();
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().strip().endsWith("data: [DONE]"), r.body());
+        assertFalse(r.body().contains("\"error\""), r.body());
+    }
+
+    @Test
     void clientDisconnectStopsGeneration() throws Exception {
         AtomicInteger tokens = new AtomicInteger();
         ServedModel base = loaded.models().all().getFirst();

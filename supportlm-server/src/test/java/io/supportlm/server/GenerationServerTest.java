@@ -148,6 +148,23 @@ class GenerationServerTest {
     }
 
     @Test
+    void concurrentRequestsEachGetTheirOwnAnswer() throws Exception {
+        TinyDecoder.Reference ref = TinyDecoder.reference();
+        List<String> prompts = List.of("Refund please", "App crashes", "Change my email", "Where is my parcel");
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+        for (String p : prompts) {
+            ObjectNodeBuilder body = new ObjectNodeBuilder().put("prompt", p).put("max_new_tokens", 24).put("temperature", 0);
+            pending.add(Http.CLIENT.sendAsync(http.builder("/v1/generate").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.json())).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            HttpResponse<String> r = pending.get(i).get();
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(ref.greedy(ref.promptIds(prompts.get(i)), 24, List.of()).text(), Http.json(r).path("text").asText(), prompts.get(i));
+        }
+    }
+
+    @Test
     void stopStringCutsTheTextAsInProcess() {
         TinyDecoder.Reference ref = TinyDecoder.reference();
         int[] ids = ref.promptIds("Order 123");

@@ -2,6 +2,7 @@ package io.supportlm.cli;
 
 import io.supportlm.server.AccessLog;
 import io.supportlm.server.ClassifierCheckpoints;
+import io.supportlm.server.ConcurrencyLimit;
 import io.supportlm.server.LoadedModels;
 import io.supportlm.server.ModelNames;
 import io.supportlm.server.ServerConfig;
@@ -30,7 +31,9 @@ import picocli.CommandLine.Option;
  * Ctrl-C, which drain in-flight requests before exiting.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serve a model over HTTP: /v1/classify(/batch), /v1/models, /healthz, /readyz, /metrics.",
+        description = {"Serve a model over HTTP: /v1/classify(/batch) for an encoder with classifier adapters;",
+                "/v1/generate, /v1/completions and /v1/chat/completions (OpenAI-compatible, streaming) for a decoder;",
+                "/v1/models, /healthz, /readyz, /metrics for both.",
                 "API keys: --api-key-file (one per line, # comments) and/or SUPPORTLM_API_KEYS (comma-separated); none means no authentication.",
                 "Access log: one JSON line per request on standard output."})
 final class ServeCommand implements Callable<Integer> {
@@ -65,6 +68,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--queue", defaultValue = "256", description = "Texts waiting per model before requests get 429. Default: ${DEFAULT-VALUE}.")
     int queue;
+
+    @Option(names = "--generation-slots", defaultValue = "" + SupportServer.DEFAULT_GENERATION_SLOTS,
+            description = "Generation requests that run at once (each with its own KV cache). Default: ${DEFAULT-VALUE}.")
+    int generationSlots;
+
+    @Option(names = "--generation-queue", defaultValue = "" + SupportServer.DEFAULT_GENERATION_QUEUE,
+            description = "Generation requests that may wait for a slot; beyond, 429 with Retry-After. Default: ${DEFAULT-VALUE}.")
+    int generationQueue;
 
     @Option(names = "--max-length", defaultValue = "256", description = "Tokens per text; longer texts are truncated. Default: ${DEFAULT-VALUE}.")
     int maxLength;
@@ -116,7 +127,8 @@ final class ServeCommand implements Callable<Integer> {
                 : ModelNames.isValid(model.getFileName().toString()) ? model.getFileName().toString() : "base";
         LoadedModels loaded = LoadedModels.load(model, baseName, adapters, new ClassifierCheckpoints(), maxBatch, maxLength);
         try {
-            SupportServer server = new SupportServer(config, loaded.models(), rules, AccessLog.to(System.out)).start();
+            SupportServer server = new SupportServer(config, loaded.models(), rules, AccessLog.to(System.out),
+                    new ConcurrencyLimit(generationSlots, generationQueue)).start();
             System.err.printf("supportlm serve: listening on http://%s:%d (models: %s; API keys: %s)%n", host, server.port(),
                     String.join(", ", loaded.models().names()), config.apiKeys().isEmpty() ? "off" : config.apiKeys().size());
             return new Running(server, loaded);

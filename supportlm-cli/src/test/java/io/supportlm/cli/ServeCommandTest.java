@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportlm.io.SafetensorsWriter;
 import io.supportlm.model.bert.BertConfig;
 import io.supportlm.model.bert.BertInit;
+import io.supportlm.model.init.ModelInit;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,6 +76,27 @@ class ServeCommandTest {
             assertEquals(401, client.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
         }
+    }
+
+    @Test
+    void servesADecoderDirectoryForChat() throws Exception {
+        Path llama = Files.createDirectories(dir.resolve("tiny-llama"));
+        ModelInit.write("llama", "tiny", 5, llama);
+        ServeCommand cmd = parse("--model", llama.toString(), "--port", "0", "--generation-slots", "1", "--generation-queue", "0");
+        try (ServeCommand.Running running = cmd.start()) {
+            HttpClient client = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + running.server().port();
+            HttpResponse<String> models = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(models.body().contains("\"id\":\"tiny-llama\"") && models.body().contains("\"generate\""), models.body());
+            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\": \"tiny-llama\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 4}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, chat.statusCode(), chat.body());
+            assertTrue(chat.body().contains("\"object\":\"chat.completion\""), chat.body());
+        }
+        assertEquals(2, Main.run("serve", "--model", llama.toString(), "--port", "0", "--adapter", "a=" + dir));
     }
 
     @Test

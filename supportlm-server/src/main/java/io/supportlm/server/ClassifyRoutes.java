@@ -49,7 +49,7 @@ final class ClassifyRoutes {
     }
 
     void single(Context ctx) throws IOException {
-        JsonBody body = read(ctx);
+        JsonBody body = read(ctx, config.maxBodyBytes());
         body.allowOnly("", SINGLE_FIELDS);
         ServedModel model = models.classifier(body.optionalString("", "model"));
         int topK = body.optionalInt("", "top_k", 1, 1, MAX_TOP_K);
@@ -64,7 +64,7 @@ final class ClassifyRoutes {
     }
 
     void batch(Context ctx) throws IOException {
-        JsonBody body = read(ctx);
+        JsonBody body = read(ctx, config.maxBodyBytes());
         body.allowOnly("", BATCH_FIELDS);
         ServedModel model = models.classifier(body.optionalString("", "model"));
         int topK = body.optionalInt("", "top_k", 1, 1, MAX_TOP_K);
@@ -87,14 +87,15 @@ final class ClassifyRoutes {
         JsonBody.send(ctx, 200, root);
     }
 
-    private JsonBody read(Context ctx) throws IOException {
+    /** The request's JSON body: 415 for another content type, 413 beyond {@code maxBodyBytes}. */
+    static JsonBody read(Context ctx, long maxBodyBytes) throws IOException {
         String type = ctx.contentType();
         if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new ApiException(415, "invalid_request_error", null, "Content-Type must be application/json, got " + type);
         }
         byte[] bytes;
         try {
-            bytes = JsonBody.readLimited(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), config.maxBodyBytes());
+            bytes = JsonBody.readLimited(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxBodyBytes);
         } catch (ApiException e) {
             ctx.header("Connection", "close"); // the rest of the body is not read
             throw e;

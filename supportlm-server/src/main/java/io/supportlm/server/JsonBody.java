@@ -181,6 +181,92 @@ public final class JsonBody {
         return v;
     }
 
+    /** A number field in [min, max], or {@code dflt} when absent or null. */
+    public double optionalDouble(String prefix, String field, double dflt, double min, double max) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return dflt;
+        }
+        if (!n.isNumber()) {
+            throw ApiException.badField(prefix + field, "must be a number, got " + kind(n));
+        }
+        double v = n.doubleValue();
+        if (!(v >= min && v <= max)) {
+            throw ApiException.badField(prefix + field, "must be between " + min + " and " + max + ", got " + n.asText());
+        }
+        return v;
+    }
+
+    /** A boolean field, or {@code dflt} when absent or null. */
+    public boolean optionalBoolean(String prefix, String field, boolean dflt) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return dflt;
+        }
+        if (!n.isBoolean()) {
+            throw ApiException.badField(prefix + field, "must be a boolean, got " + kind(n));
+        }
+        return n.booleanValue();
+    }
+
+    /** An integer field that fits a long, or null when absent or null. */
+    public Long optionalLong(String prefix, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw ApiException.badField(prefix + field, "must be an integer (64-bit), got " + kind(n));
+        }
+        return n.longValue();
+    }
+
+    /** A field that is one string or an array of strings (OpenAI's {@code stop}); empty when absent. */
+    public java.util.List<String> stringOrStrings(String prefix, String field, int maxItems) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return java.util.List.of();
+        }
+        if (n.isTextual()) {
+            return java.util.List.of(optionalString(prefix, field));
+        }
+        if (!n.isArray()) {
+            throw ApiException.badField(prefix + field, "must be a string or an array of strings, got " + kind(n));
+        }
+        if (n.size() > maxItems) {
+            throw ApiException.badField(prefix + field, "has " + n.size() + " items; at most " + maxItems + " are allowed");
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode e = n.get(i);
+            if (!e.isTextual()) {
+                throw ApiException.badField(prefix + field + "[" + i + "]", "must be a string, got " + kind(e));
+            }
+            if (unpairedSurrogate(e.textValue()) >= 0) {
+                throw ApiException.badField(prefix + field + "[" + i + "]", "has an unpaired surrogate (not valid Unicode text)");
+            }
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
+    /** The raw node of a field (null when absent), for fields with more than one allowed shape. */
+    public JsonNode node(String field) {
+        return root.get(field);
+    }
+
+    /** An object field, or null when absent or null. */
+    public JsonBody optionalObject(String prefix, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isObject()) {
+            throw ApiException.badField(prefix + field, "must be an object, got " + kind(n));
+        }
+        return new JsonBody((ObjectNode) n);
+    }
+
     /** An array field's elements as objects; each must be an object. */
     public java.util.List<JsonBody> requiredObjects(String prefix, String field, int maxItems) {
         JsonNode n = root.get(field);

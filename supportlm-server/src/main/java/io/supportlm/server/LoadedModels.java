@@ -6,16 +6,18 @@ import io.supportlm.model.WeightSource;
 import io.supportlm.model.bert.BertConfig;
 import io.supportlm.model.bert.BertEncoder;
 import io.supportlm.model.bert.BertWeights;
+import io.supportlm.model.decoder.DecoderConfig;
 import io.supportlm.model.hf.HfTokenizer;
 import io.supportlm.model.hf.ModelDirectory;
 import io.supportlm.server.classify.EncoderClassifier;
+import io.supportlm.server.generate.DecoderGenerator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The models {@code serve} loads: one base encoder from a Hugging Face directory, its weights
+ * The models {@code serve} loads: a decoder (served for generation), or one base encoder from a Hugging Face directory, its weights
  * memory-mapped once, and any number of adapters, each a classifier on its own encoder instance
  * over those same weights (shared memory, separate activations). Close to unmap the weights.
  */
@@ -41,6 +43,9 @@ public final class LoadedModels implements AutoCloseable {
         ModelNames.require(baseName, "base model name");
         adapters.keySet().forEach(n -> ModelNames.require(n, "adapter name"));
         ModelDirectory dir = ModelDirectory.of(baseDir);
+        if (isDecoder(dir)) {
+            return loadDecoder(dir, baseName, adapters);
+        }
         BertConfig config = BertConfig.fromJson(dir.config().raw());
         Checkpoint checkpoint = dir.weights();
         HfTokenizer tokenizer = null;
@@ -55,6 +60,37 @@ public final class LoadedModels implements AutoCloseable {
                 served.add(ServedModel.adapter(a.getKey(), baseName, new EncoderClassifier(classifier, tokenizer, maxBatch, length), null));
             }
             return new LoadedModels(checkpoint, tokenizer, new ServedModels(served));
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    /** True when config.json's {@code model_type} is a decoder family. */
+    static boolean isDecoder(ModelDirectory dir) {
+        String type = dir.config().getString("model_type", "");
+        try {
+            DecoderConfig.Family.of(type);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static LoadedModels loadDecoder(ModelDirectory dir, String baseName, Map<String, Path> adapters) {
+        if (!adapters.isEmpty()) {
+            throw new IllegalArgumentException(dir + " is a decoder; serving adapters over a decoder is not supported yet "
+                    + "(merge them with 'supportlm export' and serve the result): " + adapters.keySet());
+        }
+        Checkpoint checkpoint = dir.weights();
+        HfTokenizer tokenizer = null;
+        try {
+            tokenizer = dir.tokenizer();
+            DecoderGenerator generator = DecoderGenerator.open(dir, checkpoint, tokenizer);
+            return new LoadedModels(checkpoint, tokenizer, new ServedModels(List.of(ServedModel.base(baseName, null, generator))));
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();

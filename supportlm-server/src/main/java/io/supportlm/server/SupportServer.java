@@ -47,7 +47,16 @@ public final class SupportServer implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean draining;
 
+    /** The default bound on generation: {@link #DEFAULT_GENERATION_SLOTS} at once, {@link #DEFAULT_GENERATION_QUEUE} waiting. */
+    public static final int DEFAULT_GENERATION_SLOTS = 2;
+    public static final int DEFAULT_GENERATION_QUEUE = 16;
+
     public SupportServer(ServerConfig config, ServedModels models, Policy policy, AccessLog accessLog) {
+        this(config, models, policy, accessLog, new ConcurrencyLimit(DEFAULT_GENERATION_SLOTS, DEFAULT_GENERATION_QUEUE));
+    }
+
+    /** @param generationLimit how many generation requests run at once and how many may wait (beyond: 429) */
+    public SupportServer(ServerConfig config, ServedModels models, Policy policy, AccessLog accessLog, ConcurrencyLimit generationLimit) {
         this.config = config;
         this.models = models;
         this.policy = policy;
@@ -89,6 +98,14 @@ public final class SupportServer implements AutoCloseable {
         route(HandlerType.GET, "/v1/models", "models", true, this::listModels);
         route(HandlerType.POST, "/v1/classify", "classify", true, classify::single);
         route(HandlerType.POST, "/v1/classify/batch", "classify_batch", true, classify::batch);
+        GenerateRoutes generate = new GenerateRoutes(config, models, policy, generationLimit, registry);
+        route(HandlerType.POST, "/v1/generate", "generate", true, generate::generate);
+        route(HandlerType.POST, "/v1/completions", "completions", true, generate::completions);
+        route(HandlerType.POST, "/v1/chat/completions", "chat_completions", true, generate::chat);
+        Gauge.builder("supportlm.generation.active", generationLimit, ConcurrencyLimit::active)
+                .description("generation requests holding a slot").register(registry);
+        Gauge.builder("supportlm.generation.waiting", generationLimit, ConcurrencyLimit::waiting)
+                .description("generation requests waiting for a slot").register(registry);
         app.exception(Exception.class, (e, ctx) -> {
             // Only reached for failures outside the route wrapper (Javalin internals): no details out.
             ErrorResponses.write(ctx, new ApiException(500, "server_error", null, "internal error"), "unknown");

@@ -44,17 +44,20 @@ public final class DataReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        io.supportlm.model.hf.HfTokenizer hf = null;
-        if (tokenizer != null) {
-            Path dir = Files.isDirectory(tokenizer) ? tokenizer : tokenizer.toAbsolutePath().getParent();
-            hf = Files.isDirectory(tokenizer) ? io.supportlm.model.hf.HfTokenizer.load(dir)
-                    : io.supportlm.model.hf.HfTokenizer.load(tokenizer, null, null);
+        if (tokenizer == null) {
+            return report(switch (unit) {
+                case "words" -> TokenCounter.WORDS;
+                case "chars" -> TokenCounter.CHARS;
+                default -> throw new IllegalArgumentException("--length-unit must be words or chars, got '" + unit + "'");
+            });
         }
-        TokenCounter counter = hf != null ? TokenCounter.of(hf, dir(tokenizer)) : switch (unit) {
-            case "words" -> TokenCounter.WORDS;
-            case "chars" -> TokenCounter.CHARS;
-            default -> throw new IllegalArgumentException("--length-unit must be words or chars, got '" + unit + "'");
-        };
+        try (io.supportlm.model.hf.HfTokenizer hf = Files.isDirectory(tokenizer) ? io.supportlm.model.hf.HfTokenizer.load(tokenizer)
+                : io.supportlm.model.hf.HfTokenizer.load(tokenizer, null, null)) {
+            return report(TokenCounter.of(hf, dir(tokenizer)));
+        }
+    }
+
+    private int report(TokenCounter counter) throws Exception {
         Map<String, List<SupportRecord>> splits = new LinkedHashMap<>();
         for (Path in : inputs) {
             if (Files.isDirectory(in)) {

@@ -112,7 +112,7 @@ public final class BertEncoder implements Backbone {
         final int maxB, maxT;
         int B, T;
         int prefix; // leading input embeddings per row (prompt tuning's virtual tokens), 0 for none
-        final int[] ids, types, mask; // (B, T)
+        final int[] ids, types, mask, positions; // (B, T)
         final float[] emb; // (B, T, C) embedding sum, LayerNorm input
         final float[] embMean, embRstd; // (B, T)
         final float[][] x; // (L+1, B·T·C): input of each layer; x[L] is the output
@@ -134,6 +134,7 @@ public final class BertEncoder implements Backbone {
             int nc = Math.multiplyExact(n, c.hiddenSize());
             int ni = Math.multiplyExact(n, c.intermediateSize());
             ids = new int[n];
+            positions = new int[n];
             types = new int[n];
             mask = new int[n];
             emb = new float[nc];
@@ -244,11 +245,10 @@ public final class BertEncoder implements Backbone {
         for (int b = 0; b < B && P > 0; b++) {
             System.arraycopy(prefix, 0, a.emb, b * S * C, P * C);
         }
-        int[] positions = new int[N];
         for (int i = 0; i < N; i++) {
-            positions[i] = i % S;
+            a.positions[i] = i % S;
         }
-        Embedding.forward(a.branch, 0, positions, 0, weights.positionEmbeddings(), B, S);
+        Embedding.forward(a.branch, 0, a.positions, 0, weights.positionEmbeddings(), B, S);
         Residual.forward(a.emb, 0, a.emb, 0, a.branch, 0, N * C);
         Embedding.forward(a.branch, 0, a.types, 0, weights.tokenTypeEmbeddings(), B, S);
         Residual.forward(a.emb, 0, a.emb, 0, a.branch, 0, N * C);

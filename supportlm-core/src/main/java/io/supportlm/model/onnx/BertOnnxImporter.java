@@ -2,7 +2,6 @@ package io.supportlm.model.onnx;
 
 import io.supportlm.model.onnx.OnnxModel.Node;
 import io.supportlm.model.onnx.OnnxModel.OnnxTensor;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +37,7 @@ public final class BertOnnxImporter {
         Map<String, Weight> weights = new LinkedHashMap<>();
         for (OnnxTensor t : onnx.initializers().values()) {
             if (t.name().contains(".") && t.dataType() == OnnxModel.FLOAT && !t.name().startsWith("onnx::")) {
-                weights.put(t.name(), new Weight(t.name(), toInt(t.dims(), where, t.name()), t.floats()));
+                weights.put(t.name(), new Weight(t.name(), toInt(t.dims()), t.floats()));
             }
         }
         for (Node n : onnx.nodes()) {
@@ -197,16 +196,11 @@ public final class BertOnnxImporter {
         return t;
     }
 
-    private static int[] toInt(long[] dims, String where, String name) {
+    private static int[] toInt(long[] dims) {
         int[] out = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
             out[i] = Math.toIntExact(dims[i]);
         }
         return out;
-    }
-
-    /** The names of the weights in a deterministic order (embeddings, then layers in order). */
-    public static List<String> names(Imported imported) {
-        return new ArrayList<>(imported.weights().keySet());
     }
 }

@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorOperators;
  * </ul>
  *
  * <p>Kernels need something cheaper and vectorizable: {@link #erfc(float)} and
- * {@link #erfc(FloatVector)} compute erfc(z) = e^{-z²}·g(|z|) for z ≥ 0 (and 2 − that for z &lt; 0)
+ * {@link #erfc(float[], int, float[], int, int)} compute erfc(z) = e^{-z²}·g(|z|) for z ≥ 0 (and 2 − that for z &lt; 0)
  * with the scaled complementary error function g(x) = e^{x²} erfc(x) approximated by a degree-15
  * polynomial in t = (x − 3)/(x + 3), which maps [0, ∞) onto [−1, 1) (the variable change of
  * J.A.C. Weideman, "Computation of the complex error function", SIAM J. Numer. Anal. 31, 1994).
@@ -191,15 +191,6 @@ public final class Erf {
         return z * p;
     }
 
-    private static FloatVector erfTaylor(FloatVector z) {
-        FloatVector z2 = z.mul(z);
-        FloatVector p = FloatVector.broadcast(Simd.F, TAYLOR[TAYLOR.length - 1]);
-        for (int k = TAYLOR.length - 2; k >= 0; k--) {
-            p = p.fma(z2, FloatVector.broadcast(Simd.F, TAYLOR[k]));
-        }
-        return z.mul(p);
-    }
-
     /** g(x) = e^{x²} erfc(x) for 0 ≤ x ≤ 30 from the polynomial in t, in f32. */
     static float scaledErfc(float x) {
         float t = (x - K) / (x + K);
@@ -210,24 +201,66 @@ public final class Erf {
         return p;
     }
 
-    /** erfc lane-wise, the same arithmetic as {@link #erfc(float)}. */
-    public static FloatVector erfc(FloatVector z) {
-        FloatVector x = z.abs().min(CLAMP);
-        FloatVector x2 = x.mul(x);
-        FloatVector lo = x.fma(x, x2.neg());
-        FloatVector e = Simd.exp(x2.neg()).mul(lo.neg().add(1f)).mul(scaledErfc(x));
-        FloatVector far = e.blend(e.neg().add(2f), z.compare(VectorOperators.LT, 0f));
-        FloatVector near = erfTaylor(z).neg().add(1f);
-        return far.blend(near, x.compare(VectorOperators.LT, TAYLOR_LIMIT));
+    /**
+     * out[i] = erfc(z[i]) for i in [0, n), single-threaded, with the same arithmetic as
+     * {@link #erfc(float)}; {@code out} must not overlap {@code z}.
+     *
+     * <p>Why arrays and three passes rather than one function of a vector: the whole formula
+     * (a 16-term polynomial, {@link Simd#exp}, the Taylor branch) inlined into one loop exceeds C2's
+     * node budget for a compilation ({@code NodeCountInliningCutoff}); whatever is then left as a
+     * real call with {@code FloatVector} arguments runs in the Vector API's boxed Java fallback,
+     * ten times slower. Each pass below is small, and a pass that is not inlined costs one call
+     * per block, with arrays as arguments.
+     */
+    public static void erfc(float[] z, int zOff, float[] out, int outOff, int n) {
+        int vectorEnd = Simd.ENABLED ? n - n % Simd.LANES : 0;
+        if (vectorEnd > 0) {
+            scaledPass(z, zOff, out, outOff, vectorEnd);
+            farPass(z, zOff, out, outOff, vectorEnd);
+            nearPass(z, zOff, out, outOff, vectorEnd);
+        }
+        for (int i = vectorEnd; i < n; i++) {
+            out[outOff + i] = erfc(z[zOff + i]);
+        }
     }
 
-    /** g(x) lane-wise for 0 ≤ x ≤ 30, the same Horner steps as {@link #scaledErfc(float)}. */
-    static FloatVector scaledErfc(FloatVector x) {
-        FloatVector t = x.sub(K).div(x.add(K));
-        FloatVector p = FloatVector.broadcast(Simd.F, POLY[TERMS - 1]);
-        for (int k = TERMS - 2; k >= 0; k--) {
-            p = p.fma(t, FloatVector.broadcast(Simd.F, POLY[k]));
+    /** out = g(min(|z|, 30)). */
+    private static void scaledPass(float[] z, int zOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i += Simd.LANES) {
+            FloatVector x = FloatVector.fromArray(Simd.F, z, zOff + i).abs().min(CLAMP);
+            FloatVector t = x.sub(K).div(x.add(K));
+            FloatVector p = FloatVector.broadcast(Simd.F, POLY[TERMS - 1]);
+            for (int k = TERMS - 2; k >= 0; k--) {
+                p = p.fma(t, FloatVector.broadcast(Simd.F, POLY[k]));
+            }
+            p.intoArray(out, outOff + i);
         }
-        return p;
+    }
+
+    /** out = e^{-x²}·g, mirrored to 2 − that for negative z. */
+    private static void farPass(float[] z, int zOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i += Simd.LANES) {
+            FloatVector zv = FloatVector.fromArray(Simd.F, z, zOff + i);
+            FloatVector x = zv.abs().min(CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector lo = x.fma(x, x2.neg());
+            FloatVector e = Simd.exp(x2.neg()).mul(lo.neg().add(1f)).mul(FloatVector.fromArray(Simd.F, out, outOff + i));
+            e.blend(e.neg().add(2f), zv.compare(VectorOperators.LT, 0f)).intoArray(out, outOff + i);
+        }
+    }
+
+    /** out = 1 − the Taylor polynomial of erf where |z| is below {@link #TAYLOR_LIMIT}. */
+    private static void nearPass(float[] z, int zOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i += Simd.LANES) {
+            FloatVector zv = FloatVector.fromArray(Simd.F, z, zOff + i);
+            FloatVector z2 = zv.mul(zv);
+            FloatVector p = FloatVector.broadcast(Simd.F, TAYLOR[TAYLOR.length - 1]);
+            for (int k = TAYLOR.length - 2; k >= 0; k--) {
+                p = p.fma(z2, FloatVector.broadcast(Simd.F, TAYLOR[k]));
+            }
+            FloatVector near = zv.mul(p).neg().add(1f);
+            FloatVector far = FloatVector.fromArray(Simd.F, out, outOff + i);
+            far.blend(near, zv.abs().compare(VectorOperators.LT, TAYLOR_LIMIT)).intoArray(out, outOff + i);
+        }
     }
 }

@@ -4,7 +4,6 @@ import static io.supportlm.kernels.Simd.F;
 import static io.supportlm.kernels.Simd.LANES;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Exact GELU (PyTorch's {@code gelu} with {@code approximate='none'}, Hugging Face's "gelu"):
@@ -60,14 +59,41 @@ public final class Gelu {
         backwardRange(dInp, dInpOff, dOut, dOutOff, inp, inpOff, 0, n);
     }
 
+    /** Elements per block: Φ is computed for a block at a time into stack-local scratch arrays. */
+    private static final int BLOCK = 512;
+
     private static void forwardVector(float[] out, int outOff, float[] inp, int inpOff, int from, int to) {
-        int i = from;
-        for (; i + LANES <= to; i += LANES) {
-            FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-            FloatVector cdf = Erf.erfc(x.mul(-INV_SQRT2)).mul(0.5f);
-            x.mul(cdf).intoArray(out, outOff + i);
+        float[] t = new float[BLOCK], cdf = new float[BLOCK];
+        for (int b = from; b < to; b += BLOCK) {
+            int len = Math.min(BLOCK, to - b) / LANES * LANES;
+            if (len == 0) {
+                forwardRange(out, outOff, inp, inpOff, b, to);
+                return;
+            }
+            halfErfcOfScaled(t, cdf, inp, inpOff + b, len);
+            for (int i = 0; i < len; i += LANES) {
+                FloatVector x = FloatVector.fromArray(F, inp, inpOff + b + i);
+                x.mul(FloatVector.fromArray(F, cdf, i)).intoArray(out, outOff + b + i);
+            }
+            if (len < BLOCK && b + len < to) {
+                forwardRange(out, outOff, inp, inpOff, b + len, to);
+                return;
+            }
         }
-        forwardRange(out, outOff, inp, inpOff, i, to);
+    }
+
+    /**
+     * cdf[0..len) = Φ(inp[off..off+len)) = ½ erfc(−x/√2), through {@link Erf#erfc(float[], int,
+     * float[], int, int)}: a per-lane erfc inlined here would overflow C2's inlining budget (see there).
+     */
+    private static void halfErfcOfScaled(float[] t, float[] cdf, float[] inp, int off, int len) {
+        for (int i = 0; i < len; i += LANES) {
+            FloatVector.fromArray(F, inp, off + i).mul(-INV_SQRT2).intoArray(t, i);
+        }
+        Erf.erfc(t, 0, cdf, 0, len);
+        for (int i = 0; i < len; i += LANES) {
+            FloatVector.fromArray(F, cdf, i).mul(0.5f).intoArray(cdf, i);
+        }
     }
 
     private static void forwardRange(float[] out, int outOff, float[] inp, int inpOff, int from, int to) {
@@ -80,16 +106,27 @@ public final class Gelu {
 
     private static void backwardVector(float[] dInp, int dInpOff, float[] dOut, int dOutOff, float[] inp, int inpOff,
                                        int from, int to) {
-        int i = from;
-        for (; i + LANES <= to; i += LANES) {
-            FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-            FloatVector cdf = Erf.erfc(x.mul(-INV_SQRT2)).mul(0.5f);
-            FloatVector pdf = Simd.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-            FloatVector grad = x.fma(pdf, cdf);
-            FloatVector d = FloatVector.fromArray(F, dOut, dOutOff + i);
-            d.fma(grad, FloatVector.fromArray(F, dInp, dInpOff + i)).intoArray(dInp, dInpOff + i);
+        float[] t = new float[BLOCK], cdf = new float[BLOCK];
+        for (int b = from; b < to; b += BLOCK) {
+            int len = Math.min(BLOCK, to - b) / LANES * LANES;
+            if (len == 0) {
+                backwardRange(dInp, dInpOff, dOut, dOutOff, inp, inpOff, b, to);
+                return;
+            }
+            halfErfcOfScaled(t, cdf, inp, inpOff + b, len);
+            for (int i = 0; i < len; i += LANES) {
+                FloatVector x = FloatVector.fromArray(F, inp, inpOff + b + i);
+                FloatVector pdf = Simd.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
+                FloatVector grad = x.fma(pdf, FloatVector.fromArray(F, cdf, i));
+                FloatVector d = FloatVector.fromArray(F, dOut, dOutOff + b + i);
+                int at = dInpOff + b + i;
+                d.fma(grad, FloatVector.fromArray(F, dInp, at)).intoArray(dInp, at);
+            }
+            if (len < BLOCK && b + len < to) {
+                backwardRange(dInp, dInpOff, dOut, dOutOff, inp, inpOff, b + len, to);
+                return;
+            }
         }
-        backwardRange(dInp, dInpOff, dOut, dOutOff, inp, inpOff, i, to);
     }
 
     private static void backwardRange(float[] dInp, int dInpOff, float[] dOut, int dOutOff, float[] inp, int inpOff,

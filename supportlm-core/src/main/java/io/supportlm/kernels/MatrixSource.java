@@ -63,11 +63,24 @@ public sealed interface MatrixSource permits MatrixSource.Dense, MatrixSource.Qu
                 }
                 return;
             }
+            if (step != 1 && scratch != null && scratch.length >= n) {
+                // A strided destination (a transposed weight's row becoming a panel column): widen
+                // contiguously first, where the bulk and vector paths below apply, then scatter.
+                readInto(s, n, scratch, 0, 1, null);
+                for (int i = 0; i < n; i++, d += step) {
+                    dst[d] = scratch[i];
+                }
+                return;
+            }
             MemorySegment seg = tensor.segment();
             DType dtype = tensor.dtype();
             long byteOff = s * dtype.byteSize();
             switch (dtype) {
                 case F32 -> {
+                    if (step == 1) {
+                        MemorySegment.copy(seg, F32_LE, byteOff, dst, d, n);
+                        return;
+                    }
                     for (int i = 0; i < n; i++, d += step, byteOff += 4) {
                         dst[d] = seg.get(F32_LE, byteOff);
                     }

@@ -25,6 +25,50 @@ public final class ReportCharts {
     /** With fewer spokes a radar chart degenerates into a line. */
     public static final int MIN_RADAR_TASKS = 3;
 
+    /**
+     * The radar's spokes and each model's scores on them: macro-F1 per task with at least
+     * {@value #MIN_RADAR_TASKS} tasks; with one or two tasks (a two-head classifier such as intent
+     * and category) three spokes per task, macro-F1, weighted F1 and accuracy, so the chart still
+     * has an area to compare.
+     */
+    public static Radar spokes(List<String> tasks, List<EvaluationReport> models) {
+        boolean perTask = tasks.size() >= MIN_RADAR_TASKS;
+        var spokes = new java.util.ArrayList<String>();
+        for (String t : tasks) {
+            if (perTask) {
+                spokes.add(t);
+            } else {
+                spokes.add(t + " macro-F1");
+                spokes.add(t + " weighted F1");
+                spokes.add(t + " accuracy");
+            }
+        }
+        var series = new LinkedHashMap<String, Map<String, Double>>();
+        for (EvaluationReport r : models) {
+            var scores = new LinkedHashMap<String, Double>();
+            for (String t : tasks) {
+                ClassificationMetrics m = r.metrics(t);
+                if (perTask) {
+                    scores.put(t, m.macroF1());
+                } else {
+                    scores.put(t + " macro-F1", m.macroF1());
+                    scores.put(t + " weighted F1", m.weightedF1());
+                    scores.put(t + " accuracy", m.accuracy());
+                }
+            }
+            series.put(r.model(), scores);
+        }
+        String title = perTask ? "Macro-F1 per task (centre 0, rim 1)" : "Macro-F1, weighted F1 and accuracy per task (centre 0, rim 1)";
+        return new Radar(title, spokes, series);
+    }
+
+    /** What {@link #radarPng} draws. */
+    public record Radar(String title, List<String> spokes, Map<String, Map<String, Double>> scoresBySeries) {
+        public byte[] png() {
+            return radarPng(title, spokes, scoresBySeries);
+        }
+    }
+
     static {
         // Charts render into images; on a server without a display AWT must not look for one.
         if (System.getProperty("java.awt.headless") == null) {
@@ -100,16 +144,18 @@ public final class ReportCharts {
     }
 
     /**
-     * A radar chart with one spoke per task and one polygon per model, plotting macro-F1 (0 at the centre, 1 at
-     * the rim).
+     * A radar chart with one polygon per model over named spokes, each a score in [0, 1] (0 at the
+     * centre, 1 at the rim): macro-F1 per task, or with fewer than {@value #MIN_RADAR_TASKS} tasks
+     * macro-F1, weighted F1 and accuracy of each task (see {@link #spokes}).
      *
-     * @param tasks the spokes, in order
-     * @param macroF1BySeries per model name, macro-F1 per task (each map must hold every task)
+     * @param title the chart's title
+     * @param spokes the spokes, in order
+     * @param scoresBySeries per model name, the score of every spoke
      */
-    public static byte[] radarPng(List<String> tasks, Map<String, Map<String, Double>> macroF1BySeries) {
+    public static byte[] radarPng(String title, List<String> tasks, Map<String, Map<String, Double>> macroF1BySeries) {
         if (tasks.size() < MIN_RADAR_TASKS) {
             throw new IllegalArgumentException("a radar chart needs at least " + MIN_RADAR_TASKS
-                    + " tasks (spokes), got " + tasks);
+                    + " spokes, got " + tasks);
         }
         if (macroF1BySeries.isEmpty()) {
             throw new IllegalArgumentException("a radar chart needs at least one model");
@@ -120,7 +166,7 @@ public final class ReportCharts {
             for (int i = 0; i < tasks.size(); i++) {
                 Double f1 = series.getValue().get(tasks.get(i));
                 if (f1 == null || !(f1 >= 0 && f1 <= 1)) {
-                    throw new IllegalArgumentException("model '" + series.getKey() + "': macro-F1 of task '"
+                    throw new IllegalArgumentException("model '" + series.getKey() + "': score of '"
                             + tasks.get(i) + "' must be in [0, 1], got " + f1);
                 }
                 row[i] = f1;
@@ -138,7 +184,7 @@ public final class ReportCharts {
         }
 
         var chart = new RadarChart(900, 720, Styler.ChartTheme.XChart);
-        chart.setTitle("Macro-F1 per task (centre 0, rim 1)");
+        chart.setTitle(title);
         chart.setRadiiLabels(spokes);
         var style = chart.getStyler();
         style.setLegendPosition(Styler.LegendPosition.OutsideS);

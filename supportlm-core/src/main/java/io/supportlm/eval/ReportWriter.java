@@ -6,13 +6,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Writes a report into its output folder ({@code results/<run-id>/} by convention): {@code metrics.json},
- * {@code predictions.csv}, {@code summary.md}, {@code confusion_<task>.png} per task and, with at least
- * {@value ReportCharts#MIN_RADAR_TASKS} tasks, {@code radar_macro_f1.png} comparing the report's model with the
- * given comparison models (for example the base model with untrained heads). Every file is written to a temporary
+ * {@code predictions.csv}, {@code summary.md}, {@code confusion_<task>.png} per task and
+ * {@code radar_macro_f1.png} comparing the report's model with the given comparison models (for example the base model with untrained heads). Every file is written to a temporary
  * name and moved into place; {@code metrics.json} comes last, so its presence means the report is complete.
  */
 public final class ReportWriter {
@@ -28,10 +26,10 @@ public final class ReportWriter {
      * The files written, and the console table for the caller to print.
      *
      * @param confusionPngs per task name, its confusion-matrix image
-     * @param radarPng the radar chart, absent with fewer than {@value ReportCharts#MIN_RADAR_TASKS} tasks
+     * @param radarPng the radar chart (see {@link ReportCharts#spokes} for its spokes)
      */
     public record WrittenReport(Path directory, Path metricsJson, Path predictionsCsv, Path summaryMd,
-                                Map<String, Path> confusionPngs, Optional<Path> radarPng, String consoleTable) {
+                                Map<String, Path> confusionPngs, Path radarPng, String consoleTable) {
         public WrittenReport {
             confusionPngs = Map.copyOf(confusionPngs);
         }
@@ -72,20 +70,10 @@ public final class ReportWriter {
             AtomicFiles.write(png, ReportCharts.confusionMatrixPng(report.metrics(task.task())));
             confusionPngs.put(task.task(), png);
         }
-        Optional<Path> radar = Optional.empty();
         List<String> taskNames = report.tasks().stream().map(TaskLabels::task).toList();
-        if (taskNames.size() >= ReportCharts.MIN_RADAR_TASKS) {
-            var series = new LinkedHashMap<String, Map<String, Double>>();
-            for (EvaluationReport r : withComparisons(report, comparisons)) {
-                var f1 = new LinkedHashMap<String, Double>();
-                taskNames.forEach(t -> f1.put(t, r.metrics(t).macroF1()));
-                series.put(r.model(), f1);
-            }
-            Path png = outputDir.resolve(RADAR_PNG);
-            AtomicFiles.write(png, ReportCharts.radarPng(taskNames, series));
-            radar = Optional.of(png);
-        }
-        String radarName = radar.map(p -> RADAR_PNG).orElse(null);
+        Path radarFile = outputDir.resolve(RADAR_PNG);
+        AtomicFiles.write(radarFile, ReportCharts.spokes(taskNames, withComparisons(report, comparisons)).png());
+        String radarName = RADAR_PNG;
 
         Path csv = outputDir.resolve(PREDICTIONS_CSV);
         AtomicFiles.write(csv, PredictionsCsv.render(report));
@@ -93,7 +81,7 @@ public final class ReportWriter {
         AtomicFiles.write(summary, SummaryMarkdown.render(report, comparisons, radarName));
         Path json = outputDir.resolve(METRICS_JSON);
         AtomicFiles.write(json, MetricsJson.render(report, comparisons, radarName));
-        return new WrittenReport(outputDir, json, csv, summary, confusionPngs, radar,
+        return new WrittenReport(outputDir, json, csv, summary, confusionPngs, radarFile,
                 ConsoleTable.render(report, comparisons));
     }
 

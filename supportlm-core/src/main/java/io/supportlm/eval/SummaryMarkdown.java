@@ -42,7 +42,7 @@ final class SummaryMarkdown {
         }
         md.append('\n');
         if (radarPng != null) {
-            md.append("![Macro-F1 per task](").append(radarPng).append(")\n\n");
+            md.append("![Scores per task, fine-tuned against the comparison models](").append(radarPng).append(")\n\n");
         }
 
         for (TaskLabels task : report.tasks()) {

@@ -83,7 +83,7 @@ class ReportWriterTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(7, files.count(), "only the report's files, no leftover temporary files");
         }
-        assertEquals(dir.resolve("radar_macro_f1.png"), written.radarPng().orElseThrow());
+        assertEquals(dir.resolve("radar_macro_f1.png"), written.radarPng());
         assertEquals(dir.resolve("confusion_urgency.png"), written.confusionPngs().get("urgency"));
     }
 
@@ -195,12 +195,17 @@ class ReportWriterTest {
     }
 
     @Test
-    void radarIsLeftOutWithFewerThanThreeTasks() throws IOException {
+    void withFewerThanThreeTasksTheRadarHasThreeScoresPerTask() throws IOException {
         var report = EvaluationReport.of("r", "fine-tuned", List.of(INTENT, URGENCY), examples(false), 1);
         var written = ReportWriter.write(report, dir);
-        assertTrue(written.radarPng().isEmpty());
-        assertFalse(Files.exists(dir.resolve("radar_macro_f1.png")));
-        assertFalse(Files.readString(dir.resolve("summary.md")).contains("radar"));
+        assertTrue(Files.size(written.radarPng()) > 0);
+        assertTrue(Files.readString(dir.resolve("summary.md")).contains("radar_macro_f1.png"));
+        var radar = ReportCharts.spokes(List.of("intent", "urgency"), List.of(report));
+        assertEquals(List.of("intent macro-F1", "intent weighted F1", "intent accuracy", "urgency macro-F1",
+                "urgency weighted F1", "urgency accuracy"), radar.spokes());
+        var scores = radar.scoresBySeries().get("fine-tuned");
+        assertEquals(report.metrics("intent").accuracy(), scores.get("intent accuracy"));
+        assertEquals(report.metrics("urgency").weightedF1(), scores.get("urgency weighted F1"));
     }
 
     @Test

@@ -91,9 +91,18 @@ final class BenchCommand implements Runnable {
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a training config key (repeatable).")
         java.util.List<String> overrides = new java.util.ArrayList<>();
 
+        @Option(names = "--methods", split = ",", defaultValue = "lora",
+                description = "lora, qlora and/or prompt, comma-separated. Several: each runs in its own JVM and a comparison "
+                        + "(accuracy, time, tokens/s against the matmul peak, trainable parameters, adapter size, peak memory) "
+                        + "is printed and written to <work>/results/. Default: ${DEFAULT-VALUE}.")
+        java.util.List<String> methods = new java.util.ArrayList<>();
+
+        @Option(names = "--result-json", hidden = true, description = "Where a single-method run writes its numbers (used by --methods).")
+        java.nio.file.Path resultJson;
+
         @Override
         public Integer call() throws Exception {
-            return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, overrides);
+            return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, methods, overrides, resultJson);
         }
     }
 }

@@ -31,10 +31,39 @@ final class ClassifyBenchmark {
 
     static final List<String> DATASETS = List.of("banking77", "bitext");
 
-    static int run(String dataset, String encoderName, Path datasets, Path work, int epochs, List<String> overrides) throws Exception {
+    static final List<String> METHODS = List.of("lora", "qlora", "prompt");
+
+    /**
+     * Each method's settings beyond the shared ones: prompt tuning trains only its virtual tokens
+     * and the heads, and needs a learning rate about ten times LoRA's (PEFT's examples use 3e-2).
+     */
+    static List<String> methodSettings(String method) {
+        return switch (method) {
+            case "lora" -> List.of("method=lora");
+            case "qlora" -> List.of("method=qlora", "quantization.bits=4");
+            case "prompt" -> List.of("method=prompt", "optim.learning_rate=3e-2", "prompt.num_virtual_tokens=20");
+            default -> throw new IllegalArgumentException("--methods: '" + method + "' is not one of " + METHODS);
+        };
+    }
+
+    /**
+     * With one method, trains and scores it here ({@code reportJson}, when given, receives its
+     * numbers); with several, runs each in a fresh JVM, so that every method's peak memory is its
+     * own, then prints and writes the comparison.
+     */
+    static int run(String dataset, String encoderName, Path datasets, Path work, int epochs, List<String> methods,
+                   List<String> overrides, Path reportJson) throws Exception {
         if (!DATASETS.contains(dataset)) {
             throw new IllegalArgumentException("--dataset must be one of " + DATASETS + ", got '" + dataset + "'");
         }
+        if (methods.isEmpty()) {
+            throw new IllegalArgumentException("--methods: give at least one of " + METHODS);
+        }
+        methods.forEach(ClassifyBenchmark::methodSettings); // rejects unknown names before anything runs
+        if (methods.size() > 1) {
+            return MethodComparison.run(dataset, encoderName, datasets, work, epochs, methods, overrides);
+        }
+        String method = methods.get(0);
         Path root = datasets != null ? datasets : findDatasets();
         EncoderCatalog encoder = EncoderCatalog.byName(encoderName);
         Path model = work.resolve("models").resolve(encoder.name());
@@ -65,12 +94,13 @@ final class ClassifyBenchmark {
             Jsonl.write(data.resolve("validation.jsonl"), split.validation());
             Jsonl.write(data.resolve("test.jsonl"), split.test());
         }
-        String runId = "bench-" + dataset + "-" + encoder.name();
+        String runId = "bench-" + dataset + "-" + encoder.name() + (method.equals("lora") ? "" : "-" + method);
         List<String> settings = new ArrayList<>(List.of("model=" + model, "seed=42", "output_dir=" + work.resolve("runs"),
                 "run_id=" + runId, "data.train=" + data.resolve("train.jsonl"), "data.validation=" + data.resolve("validation.jsonl"),
                 "data.tasks=[" + String.join(", ", tasks) + "]", "data.max_length=64", "optim.epochs=" + epochs,
                 "optim.batch_size=32", "optim.learning_rate=2e-3", "optim.warmup_ratio=0.06", "lora.r=16", "lora.alpha=32",
                 "lora.target_modules=[query, key, value, dense]", "eval.every=100", "eval.patience=0", "checkpoint_every=100000"));
+        settings.addAll(methodSettings(method));
         settings.addAll(overrides);
         TrainConfig config = TrainConfig.load(null, settings);
         System.out.println("# " + dataset + " with " + encoder.huggingFaceId() + "\n" + config.toYaml());
@@ -80,6 +110,9 @@ final class ClassifyBenchmark {
         System.out.println(report.consoleTable());
         System.out.printf("%s, %s: training %.0f s (%.0f tokens/s), %,d trainable parameters%n", dataset, encoder.name(),
                 r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()), r.trainableParameters());
+        if (reportJson != null) {
+            MethodComparison.writeResult(reportJson, method, r, report, model);
+        }
         return 0;
     }
 

@@ -63,6 +63,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Trains and prints the outcome. Shared with {@code demo}. */
     static ClassifierTrainer.Result train(TrainConfig c, Path runDir, boolean resume, boolean progress) throws Exception {
+        PeakMemory.trackLiveHeap();
         ClassifierTrainer.Result r;
         try (LoadedModel model = LoadedModel.open(c.model()); TrainProgress bar = new TrainProgress(progress)) {
             r = ClassifierTrainer.train(c, model, runDir, resume, bar);
@@ -73,6 +74,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("best validation mean macro-F1 %.4f at step %d%n", r.bestMacroF1(), r.bestStep());
         }
         System.out.println("adapter: " + r.adapterDir());
+        System.out.println(PeakMemory.describe());
         return r;
     }
 

@@ -346,8 +346,30 @@ public final class DecoderModel {
         return a.logits;
     }
 
+    /**
+     * Appends {@code T} input embeddings {@code (T, C)} to the cache (one forward over them, as
+     * {@link #forwardEmbeddings} takes them: prompt tuning's virtual tokens); returns the logits
+     * (V) after the last.
+     */
+    public float[] extendEmbeddings(KvCache cache, float[] embeddings, int T) {
+        if (T <= 0) {
+            throw new IllegalArgumentException("kv cache: no embeddings to add");
+        }
+        check("input embeddings (T·C)", embeddings.length, T * config.hiddenSize());
+        if (cache.acts == null || cache.acts.maxT < T) {
+            cache.acts = new DecoderActivations(config, 1, Math.max(T, cache.acts == null ? 1 : cache.acts.maxT), 1, false);
+        }
+        step(cache.acts, new KvCache[] {cache}, null, embeddings, T);
+        return Arrays.copyOf(cache.acts.logits, config.vocabSize());
+    }
+
     /** Appends T tokens per sequence (row b of tokens to caches[b]) and leaves the last token's logits of each row. */
     private void step(DecoderActivations a, KvCache[] caches, int[] tokens, int T) {
+        step(a, caches, tokens, null, T);
+    }
+
+    /** As above, from token ids or (one sequence) from input embeddings. */
+    private void step(DecoderActivations a, KvCache[] caches, int[] tokens, float[] embeddings, int T) {
         int B = caches.length;
         int[] positions = new int[B * T];
         for (int b = 0; b < B; b++) {
@@ -365,7 +387,11 @@ public final class DecoderModel {
             }
         }
         prepare(a, tokens, null, positions, B, T);
-        embed(a.x[0], a.ids, B * T);
+        if (embeddings != null) {
+            System.arraycopy(embeddings, 0, a.x[0], 0, B * T * config.hiddenSize());
+        } else {
+            embed(a.x[0], a.ids, B * T);
+        }
         layers(a, caches);
         int[] last = new int[B];
         for (int b = 0; b < B; b++) {

@@ -287,9 +287,7 @@ public final class CausalLmAdapter {
             BackboneQuantizer.quantizeInPlace(new DecoderBackbone(model), meta.quantization());
         }
         Map<String, LinearLayer> layers = model.linearLayers();
-        DropoutSchedule schedule = new DropoutSchedule();
-        Map<String, LoraLinear> adapted = new LinkedHashMap<>();
-        long site = 0;
+        Map<String, String> aNames = new LinkedHashMap<>(); // module → its lora_A tensor
         for (String name : weights.names()) {
             if (!name.endsWith(".lora_A.weight")) {
                 if (!name.endsWith(".lora_B.weight")) {
@@ -302,28 +300,41 @@ public final class CausalLmAdapter {
             if (module.startsWith(PREFIX)) {
                 module = module.substring(PREFIX.length());
             }
-            LinearLayer base = layers.get(module);
-            if (base == null) {
+            if (!layers.containsKey(module)) {
                 throw new IllegalArgumentException(dir.resolve(ADAPTER_WEIGHTS) + ": tensor '" + name + "' adapts module '" + module
                         + "', which this " + model.config().family().modelType + " model does not have");
             }
+            aNames.put(module, name);
+        }
+        if (aNames.isEmpty()) {
+            throw new IllegalArgumentException(dir.resolve(ADAPTER_WEIGHTS) + ": no lora_A tensors");
+        }
+        DropoutSchedule schedule = new DropoutSchedule();
+        Map<String, LoraLinear> adapted = new LinkedHashMap<>();
+        long site = 0;
+        // in the model's module order, as LoraAdapter.attach numbers its dropout sites: a resumed run draws the same masks
+        for (Map.Entry<String, LinearLayer> e : layers.entrySet()) {
+            String name = aNames.get(e.getKey());
+            if (name == null) {
+                continue;
+            }
             String bName = name.substring(0, name.length() - "lora_A.weight".length()) + "lora_B.weight";
-            if (!weights.contains(bName)) {
+            if (!weights.names().contains(bName)) {
                 throw new IllegalArgumentException(dir.resolve(ADAPTER_WEIGHTS) + ": '" + name + "' has no partner '" + bName + "'");
             }
             float[] a = weights.tensor(name).toFloatArray();
             float[] b = weights.tensor(bName).toFloatArray();
             int rank = weights.tensor(name).dim(0);
             float scale = rslora ? (float) (alpha / Math.sqrt(rank)) : alpha / rank;
-            LoraLinear l = new LoraLinear(base, rank, scale, lc.dropout(), schedule, site++, a, b);
-            model.replaceLinear(module, l);
-            adapted.put(module, l);
+            LoraLinear l = new LoraLinear(e.getValue(), rank, scale, lc.dropout(), schedule, site++, a, b);
+            model.replaceLinear(e.getKey(), l);
+            adapted.put(e.getKey(), l);
         }
         return LoraAdapter.of(lc, schedule, adapted);
     }
 
     private static PromptTuning loadPrompt(Path dir, JsonNode config, SafetensorsFile weights, DecoderModel model) {
-        if (!weights.contains(PromptTuning.TENSOR)) {
+        if (!weights.names().contains(PromptTuning.TENSOR)) {
             throw new IllegalArgumentException(dir.resolve(ADAPTER_WEIGHTS) + ": no '" + PromptTuning.TENSOR + "' tensor");
         }
         var t = weights.tensor(PromptTuning.TENSOR);

@@ -76,7 +76,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            new SftBenchmark(layers, batch, length, 1, steps, System.out).run();
+            new SftBenchmark(layers, 49152, batch, length, 1, steps, System.out).run();
             return 0;
         }
     }

@@ -33,15 +33,16 @@ import java.util.Random;
 public final class SftBenchmark {
     public record Result(int tokensPerStep, double secondsPerStep, double tokensPerSecond, double gflops, double peakGflops) {}
 
-    private final int layers, B, T, warmup, steps;
+    private final int layers, vocab, B, T, warmup, steps;
     private final PrintStream out;
 
-    /** {@code layers} overrides the depth (30 for the real shape; fewer for a smoke run). */
-    public SftBenchmark(int layers, int B, int T, int warmup, int steps, PrintStream out) {
-        if (layers < 1 || B < 1 || T < 2 || warmup < 0 || steps < 1) {
+    /** {@code layers} and {@code vocab} override the shape (30 and 49152 for the real one; less for a smoke run). */
+    public SftBenchmark(int layers, int vocab, int B, int T, int warmup, int steps, PrintStream out) {
+        if (layers < 1 || vocab < 2 || B < 1 || T < 2 || warmup < 0 || steps < 1) {
             throw new IllegalArgumentException("sft bench: layers, batch and steps must be at least 1, length at least 2");
         }
         this.layers = layers;
+        this.vocab = vocab;
         this.B = B;
         this.T = T;
         this.warmup = warmup;
@@ -52,6 +53,7 @@ public final class SftBenchmark {
     public Result run() throws Exception {
         ObjectNode json = (ObjectNode) new ObjectMapper().readTree(GenerateBenchmark.SMOLLM2_135M);
         json.put("num_hidden_layers", layers);
+        json.put("vocab_size", vocab);
         DecoderConfig config = DecoderConfig.fromJson(json);
         DecoderModel model = new DecoderModel(config, DecoderWeights.load(DecoderInit.randomWeights(config, 1, 0.02f), config));
         LoraAdapter lora = LoraAdapter.attach(new DecoderBackbone(model), new LoraConfig(16, 32, 0f, List.of("all-linear"), false, false), 2);
@@ -73,8 +75,8 @@ public final class SftBenchmark {
         for (var l : model.linearLayers().values()) {
             linearWeights += (long) l.inFeatures() * l.outFeatures();
         }
-        out.printf("SFT step: SmolLM2-135M-shaped decoder (%d layers), LoRA r 16 on all linear layers (%,d trainable), %d×%d tokens, %d threads%n",
-                layers, lora.trainableCount(), B, T, Parallel.threads());
+        out.printf("SFT step: SmolLM2-135M-shaped decoder (%d layers, vocabulary %d), LoRA r 16 on all linear layers (%,d trainable), %d×%d tokens, %d threads%n",
+                layers, vocab, lora.trainableCount(), B, T, Parallel.threads());
         double best = Double.MAX_VALUE, total = 0;
         for (int s = 0; s < warmup + steps; s++) {
             long t0 = System.nanoTime();

@@ -3,6 +3,7 @@ package io.supportlm.cli;
 import io.supportlm.bench.GenerateBenchmark;
 import io.supportlm.bench.KernelBenchmark;
 import io.supportlm.bench.QuantBenchmark;
+import io.supportlm.bench.SftBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
 /** {@code supportlm bench …}: measurements that print absolute figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: absolute figures and ratios against the machine's peak or a peer.",
-        subcommands = {BenchCommand.Kernels.class, BenchCommand.Generate.class, BenchCommand.Quant.class, BenchCommand.Classify.class})
+        subcommands = {BenchCommand.Kernels.class, BenchCommand.Generate.class, BenchCommand.Quant.class, BenchCommand.Classify.class, BenchCommand.Sft.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -54,6 +55,28 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--prompt and --decode must be at least 1");
             }
             new GenerateBenchmark(prompt, decode, System.out).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "sft", mixinStandardHelpOptions = true,
+            description = "SFT training tokens/s: LoRA r 16 on every linear layer of a SmolLM2-135M-shaped decoder (random weights).")
+    static final class Sft implements Callable<Integer> {
+        @Option(names = "--batch", defaultValue = "8", description = "Rows per step. Default: ${DEFAULT-VALUE}.")
+        int batch;
+
+        @Option(names = "--length", defaultValue = "256", description = "Tokens per row. Default: ${DEFAULT-VALUE}.")
+        int length;
+
+        @Option(names = "--steps", defaultValue = "3", description = "Timed steps (after one warm-up step). Default: ${DEFAULT-VALUE}.")
+        int steps;
+
+        @Option(names = "--layers", defaultValue = "30", description = "Decoder layers (30 = the real shape). Default: ${DEFAULT-VALUE}.")
+        int layers;
+
+        @Override
+        public Integer call() throws Exception {
+            new SftBenchmark(layers, 49152, batch, length, 1, steps, System.out).run();
             return 0;
         }
     }

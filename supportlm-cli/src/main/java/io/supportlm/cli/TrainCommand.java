@@ -4,6 +4,9 @@ import io.supportlm.classify.ClassifierEvaluation;
 import io.supportlm.classify.ClassifierTrainer;
 import io.supportlm.eval.ReportWriter;
 import io.supportlm.model.LoadedModel;
+import io.supportlm.sft.DpoTrainer;
+import io.supportlm.sft.SftTrainer;
+import io.supportlm.sft.TokenizedJsonl;
 import io.supportlm.train.TrainConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -16,14 +19,20 @@ import picocli.CommandLine.Option;
 
 /** {@code supportlm train}: fine-tunes a model from a YAML config (see the defaults printed with --show-defaults). */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Fine-tunes a model with LoRA: ticket classification (one or several label tasks at once).",
-                "The config is YAML; every key and its default is listed in the resolved config printed at start."})
+        description = {"Fine-tunes a model: ticket classification (task classify, one or several label tasks at once),",
+                "reply generation (task sft) or preference tuning (task dpo) with LoRA, QLoRA or prompt tuning.",
+                "The config is YAML; every key and its default is listed in the resolved config printed at start.",
+                "sft/dpo read pre-tokenized JSONL for now: {\"ids\": [..], \"labels\": [..]} per line (labels -100 where no loss),",
+                "and {\"chosen\": {..}, \"rejected\": {..}} pairs for dpo."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", description = "YAML training config.")
     Path config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set optim.learning_rate=1e-3 (repeatable).")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--task", description = "classify, sft or dpo (same as --set task=...).")
+    String task;
 
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue a stopped run from its latest checkpoint (its saved config is used).")
     Path resume;
@@ -42,7 +51,11 @@ final class TrainCommand implements Callable<Integer> {
             if (config == null && overrides.isEmpty()) {
                 throw new IllegalArgumentException("give --config FILE (and/or --set key=value overrides), or --resume RUN_DIR");
             }
-            c = TrainConfig.load(config, overrides);
+            List<String> all = new ArrayList<>(overrides);
+            if (task != null) {
+                all.add("task=" + task);
+            }
+            c = TrainConfig.load(config, all);
             String id = c.runId() != null ? c.runId()
                     : Path.of(c.model()).getFileName() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             c = c.withRunId(id);
@@ -54,9 +67,41 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Trains, then evaluates on the test split when the config names one. */
     static int run(TrainConfig c, Path runDir, boolean resume, boolean progress) throws Exception {
+        if (!c.task().equals("classify")) {
+            return trainGeneration(c, runDir, resume, progress);
+        }
         ClassifierTrainer.Result r = train(c, runDir, resume, progress);
         if (c.data().test() != null) {
             evaluate(r.adapterDir(), c.model(), Path.of(c.data().test()), runDir.getFileName().toString());
+        }
+        return 0;
+    }
+
+    /** Task sft or dpo on pre-tokenized JSONL (see the command description). */
+    static int trainGeneration(TrainConfig c, Path runDir, boolean resume, boolean progress) throws Exception {
+        Path validation = c.data().validation() == null ? null : Path.of(c.data().validation());
+        try (LoadedModel model = LoadedModel.open(c.model()); TrainProgress bar = new TrainProgress(progress)) {
+            if (c.task().equals("sft")) {
+                SftTrainer.Result r = SftTrainer.train(c, model, TokenizedJsonl.examples(Path.of(c.data().train())),
+                        validation == null ? null : TokenizedJsonl.examples(validation), runDir, resume, bar);
+                bar.close();
+                System.out.printf("trained %d steps in %.1f s (%.0f tokens/s), %,d trainable parameters%s%n", r.steps(), r.seconds(),
+                        r.tokens() / Math.max(1e-9, r.seconds()), r.trainableParameters(), r.stoppedEarly() ? ", stopped early" : "");
+                if (Double.isFinite(r.bestValidationLoss())) {
+                    System.out.printf("best validation loss %.4f at step %d%n", r.bestValidationLoss(), r.bestStep());
+                }
+                System.out.println("adapter: " + r.adapterDir());
+            } else {
+                DpoTrainer.Result r = DpoTrainer.train(c, model, TokenizedJsonl.preferences(Path.of(c.data().train())),
+                        validation == null ? null : TokenizedJsonl.preferences(validation), runDir, resume, bar);
+                bar.close();
+                System.out.printf("trained %d steps in %.1f s; last step: reward margin %.4f, accuracy %.3f%s%n", r.steps(),
+                        r.seconds(), r.lastMargin(), r.lastAccuracy(), r.stoppedEarly() ? ", stopped early" : "");
+                if (Double.isFinite(r.bestValidationLoss())) {
+                    System.out.printf("best validation DPO loss %.4f at step %d%n", r.bestValidationLoss(), r.bestStep());
+                }
+                System.out.println("adapter: " + r.adapterDir());
+            }
         }
         return 0;
     }

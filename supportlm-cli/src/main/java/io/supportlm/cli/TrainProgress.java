@@ -1,12 +1,12 @@
 package io.supportlm.cli;
 
-import io.supportlm.classify.ClassifierTrainer;
+import io.supportlm.train.TrainListener;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** The training progress bar: step, loss, throughput and time left; plain lines when not on a terminal. */
-final class TrainProgress implements ClassifierTrainer.Listener, AutoCloseable {
+final class TrainProgress implements TrainListener, AutoCloseable {
     private final boolean show;
     private final boolean terminal = System.console() != null;
     private ProgressBar bar;
@@ -26,7 +26,7 @@ final class TrainProgress implements ClassifierTrainer.Listener, AutoCloseable {
     }
 
     @Override
-    public void onStep(ClassifierTrainer.StepLog log) {
+    public void onStep(StepLog log) {
         if (bar != null) {
             bar.stepTo(log.step());
             bar.setExtraMessage(String.format("loss %.4f, %.0f tok/s", log.loss(), log.tokensPerSecond()));
@@ -42,9 +42,9 @@ final class TrainProgress implements ClassifierTrainer.Listener, AutoCloseable {
     }
 
     @Override
-    public void onValidation(int step, double meanMacroF1, boolean best) {
+    public void onValidation(int step, String metric, double value, boolean best) {
         if (show) {
-            String line = String.format("validation at step %d: mean macro-F1 %.4f%s", step, meanMacroF1, best ? " (best)" : "");
+            String line = String.format("validation at step %d: %s %.4f%s", step, metric, value, best ? " (best)" : "");
             if (bar != null) {
                 bar.setExtraMessage(line);
             } else {

@@ -1,13 +1,8 @@
 package io.supportlm.classify;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.supportlm.data.Jsonl;
 import io.supportlm.data.SupportRecord;
 import io.supportlm.eval.EvaluationReport;
-import io.supportlm.io.SafetensorsFile;
-import io.supportlm.io.SafetensorsWriter;
-import io.supportlm.kernels.AdamW;
 import io.supportlm.kernels.Pooling;
 import io.supportlm.model.BackboneQuantizer;
 import io.supportlm.model.LoadedModel;
@@ -17,18 +12,15 @@ import io.supportlm.peft.LoraConfig;
 import io.supportlm.peft.PromptTuning;
 import io.supportlm.model.bert.BertEncoder;
 import io.supportlm.tensor.Parallel;
-import io.supportlm.train.LrSchedule;
+import io.supportlm.train.RunFiles;
+import io.supportlm.train.TrainListener;
+import io.supportlm.train.TrainerState;
 import io.supportlm.train.Optimizer;
 import io.supportlm.train.TrainConfig;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -46,19 +38,9 @@ import java.util.Random;
  * the same loss curve, and a resumed run ends where an uninterrupted one would.
  */
 public final class ClassifierTrainer {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Progress notifications (the CLI draws its progress bar from these). */
-    public interface Listener {
-        default void onStart(int totalSteps, int startStep) {}
-
-        default void onStep(StepLog log) {}
-
-        default void onValidation(int step, double meanMacroF1, boolean best) {}
-    }
-
-    public record StepLog(int step, int epoch, double loss, double learningRate, double gradNorm, double tokensPerSecond,
-                          double elapsedSeconds) {}
+    /** The classifier's progress listener: the shared {@link TrainListener} (validation metric: mean macro-F1). */
+    public interface Listener extends TrainListener {}
 
     public record Result(Path runDir, Path adapterDir, int steps, double bestMacroF1, int bestStep, boolean stoppedEarly,
                          double seconds, long tokens, long trainableParameters, EvaluationReport validation) {}
@@ -66,18 +48,10 @@ public final class ClassifierTrainer {
     private ClassifierTrainer() {}
 
     public static Path latestCheckpoint(Path runDir) throws IOException {
-        Path dir = runDir.resolve("checkpoints");
-        if (!Files.isDirectory(dir)) {
-            return null;
-        }
-        try (var s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isRegularFile(p.resolve("trainer_state.json")))
-                    .max(java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(5))))
-                    .orElse(null);
-        }
+        return RunFiles.latestCheckpoint(runDir);
     }
 
-    public static Result train(TrainConfig config, LoadedModel model, Path runDir, boolean resume, Listener listener)
+    public static Result train(TrainConfig config, LoadedModel model, Path runDir, boolean resume, TrainListener listener)
             throws IOException {
         if (config.threads() > 0) {
             Parallel.setThreads(config.threads());
@@ -141,29 +115,15 @@ public final class ClassifierTrainer {
         long trainable = params.stream().mapToLong(p -> p.values().length).sum();
 
         TrainConfig.Optim o = config.optim();
-        int batchesPerEpoch = (train.size() + o.batchSize() - 1) / o.batchSize();
-        int stepsPerEpoch = Math.max(1, batchesPerEpoch / o.gradAccum());
-        int totalSteps = stepsPerEpoch * o.epochs();
-        if (o.maxSteps() > 0) {
-            totalSteps = Math.min(totalSteps, o.maxSteps());
-        }
-        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.valueOf(o.schedule().toUpperCase()), o.learningRate(),
-                (int) Math.round(o.warmupRatio() * totalSteps), totalSteps);
-        Optimizer optimizer = new Optimizer(params, new AdamW.Config(0.9, 0.999, 1e-8, o.weightDecay()), schedule, o.maxGradNorm());
+        int totalSteps = Optimizer.totalSteps(o, train.size());
+        Optimizer optimizer = Optimizer.fromConfig(params, o, totalSteps);
 
-        State state = new State();
+        TrainerState state = new TrainerState();
         if (checkpoint != null) {
-            state = State.read(checkpoint.resolve("trainer_state.json"));
-            try (SafetensorsFile moments = SafetensorsFile.open(checkpoint.resolve("optimizer.safetensors"))) {
-                Map<String, float[]> saved = new LinkedHashMap<>();
-                for (String name : moments.names()) {
-                    saved.put(name, moments.tensor(name).toFloatArray());
-                }
-                optimizer.restore(saved, state.step);
-            }
-            truncateMetrics(runDir.resolve("metrics.jsonl"), state.step);
+            state = RunFiles.restore(checkpoint, optimizer);
+            RunFiles.truncateMetrics(runDir, state.step);
         } else {
-            Files.deleteIfExists(runDir.resolve("metrics.jsonl"));
+            Files.deleteIfExists(runDir.resolve(RunFiles.METRICS));
         }
 
         int maxT = Math.max(train.maxTokens(), validation == null ? 1 : validation.maxTokens());
@@ -207,9 +167,9 @@ public final class ClassifierTrainer {
                 state.batchInEpoch = bi + 1;
                 double seconds = (System.nanoTime() - windowStart) / 1e9;
                 state.tokens += windowTokens;
-                StepLog log = new StepLog(state.step, epoch, windowLoss / windowBatches, update.learningRate(), update.gradNorm(),
+                TrainListener.StepLog log = new TrainListener.StepLog(state.step, epoch, windowLoss / windowBatches, update.learningRate(), update.gradNorm(),
                         windowTokens / Math.max(1e-9, seconds), state.elapsed + (System.nanoTime() - started) / 1e9);
-                appendMetrics(runDir, Map.of("type", "train", "step", log.step(), "epoch", epoch, "loss", log.loss(),
+                RunFiles.appendMetrics(runDir, Map.of("type", "train", "step", log.step(), "epoch", epoch, "loss", log.loss(),
                         "lr", log.learningRate(), "grad_norm", log.gradNorm(), "tokens_per_s", log.tokensPerSecond()));
                 listener.onStep(log);
                 windowLoss = 0;
@@ -225,9 +185,9 @@ public final class ClassifierTrainer {
                     }
                     lastValidation = predictor.evaluate(validation, runDir.getFileName().toString(), "fine-tuned", 1);
                     double f1 = lastValidation.meanMacroF1();
-                    boolean better = f1 > state.bestMetric;
-                    appendMetrics(runDir, Map.of("type", "validation", "step", state.step, "mean_macro_f1", f1, "best", better));
-                    listener.onValidation(state.step, f1, better);
+                    boolean better = state.improves(f1, true);
+                    RunFiles.appendMetrics(runDir, Map.of("type", "validation", "step", state.step, "mean_macro_f1", f1, "best", better));
+                    listener.onValidation(state.step, "mean macro-F1", f1, better);
                     if (better) {
                         state.bestMetric = f1;
                         state.bestStep = state.step;
@@ -252,8 +212,8 @@ public final class ClassifierTrainer {
         }
         Path adapter = runDir.resolve("adapter");
         if (validation != null && Files.isDirectory(runDir.resolve("best"))) {
-            ClassifierCheckpoint.deleteTree(adapter);
-            copyTree(runDir.resolve("best"), adapter);
+            RunFiles.deleteTree(adapter);
+            RunFiles.copyTree(runDir.resolve("best"), adapter);
         } else {
             saveAdapter(adapter, classifier, lora, prompt, meta);
         }
@@ -316,97 +276,11 @@ public final class ClassifierTrainer {
         return out;
     }
 
-    /** Where training stands: everything a resumed run needs besides the weights and moments. */
-    static final class State {
-        int step;
-        long microStep;
-        int epoch;
-        int batchInEpoch;
-        double bestMetric = Double.NEGATIVE_INFINITY;
-        int bestStep;
-        int evalsWithoutImprovement;
-        long tokens;
-        double elapsed;
-
-        static State read(Path file) throws IOException {
-            JsonNode n = JSON.readTree(file.toFile());
-            State s = new State();
-            s.step = n.path("step").asInt();
-            s.microStep = n.path("micro_step").asLong();
-            s.epoch = n.path("epoch").asInt();
-            s.batchInEpoch = n.path("batch_in_epoch").asInt();
-            s.bestMetric = n.path("best_metric").isNumber() ? n.path("best_metric").asDouble() : Double.NEGATIVE_INFINITY;
-            s.bestStep = n.path("best_step").asInt();
-            s.evalsWithoutImprovement = n.path("evals_without_improvement").asInt();
-            s.tokens = n.path("tokens").asLong();
-            s.elapsed = n.path("elapsed_seconds").asDouble();
-            return s;
-        }
-
-        Map<String, Object> toMap(double elapsed) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("step", step);
-            m.put("micro_step", microStep);
-            m.put("epoch", epoch);
-            m.put("batch_in_epoch", batchInEpoch);
-            m.put("best_metric", Double.isFinite(bestMetric) ? bestMetric : null);
-            m.put("best_step", bestStep);
-            m.put("evals_without_improvement", evalsWithoutImprovement);
-            m.put("tokens", tokens);
-            m.put("elapsed_seconds", elapsed);
-            return m;
-        }
-    }
-
-    private static void saveCheckpoint(Path runDir, State state, MultiTaskClassifier classifier, LoraAdapter lora,
+    private static void saveCheckpoint(Path runDir, TrainerState state, MultiTaskClassifier classifier, LoraAdapter lora,
                                        PromptTuning prompt, Optimizer optimizer, ClassifierCheckpoint.Meta meta, long started)
             throws IOException {
-        Path dir = runDir.resolve("checkpoints").resolve(String.format("step-%06d", state.step));
+        Path dir = RunFiles.checkpointDir(runDir, state.step);
         saveAdapter(dir, classifier, lora, prompt, meta);
-        SafetensorsWriter moments = new SafetensorsWriter();
-        for (Map.Entry<String, float[]> e : optimizer.state().entrySet()) {
-            moments.add(e.getKey(), e.getValue(), e.getValue().length);
-        }
-        moments.write(dir.resolve("optimizer.safetensors"));
-        // trainer_state.json last: its presence marks the checkpoint complete.
-        Path tmp = dir.resolve("trainer_state.json.tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(),
-                state.toMap(state.elapsed + (System.nanoTime() - started) / 1e9));
-        Files.move(tmp, dir.resolve("trainer_state.json"), StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void appendMetrics(Path runDir, Map<String, Object> line) throws IOException {
-        try (Writer w = Files.newBufferedWriter(runDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            w.write(JSON.writeValueAsString(new java.util.TreeMap<>(line)));
-            w.write('\n');
-        }
-    }
-
-    /** Keeps the metrics of steps up to {@code step}: a resumed run rewrites what came after. */
-    private static void truncateMetrics(Path file, int step) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        List<String> kept = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank() && JSON.readTree(line).path("step").asInt() <= step) {
-                kept.add(line);
-            }
-        }
-        Files.write(file, kept);
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
+        RunFiles.completeCheckpoint(dir, optimizer, state, state.elapsed + (System.nanoTime() - started) / 1e9);
     }
 }

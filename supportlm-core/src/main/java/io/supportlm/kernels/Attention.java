@@ -30,6 +30,10 @@ import jdk.incubator.vector.VectorOperators;
  *       {@code out}. A query row that sees no key has output 0 and {@code lse = −∞}.</li>
  *   <li>Key padding mask: {@code int (B, T)}, 1 = real token, 0 = padding (left or right), or
  *       {@code null} for none. Padded query rows are computed like any other.</li>
+ *   <li>Segments (packing): {@code int (B, T)} example ids, or {@code null} for none; a query
+ *       sees only keys in its own contiguous run of equal ids (one packed example), on top of
+ *       every other rule. Runs must be contiguous: ids such as {@code 0 0 1 1 1 2} (any values,
+ *       compared for equality between neighbours).</li>
  *   <li>KV cache for decoding ({@link #forwardCached}): per layer and sequence, keys and values
  *       each {@code (KVH, maxT, HS)}, filled by {@link #writeCache}.</li>
  * </ul>
@@ -125,6 +129,37 @@ public final class Attention {
     }
 
     private static final int KT = 0, VT = 1, P = 2, DS = 3, ROW = 4;
+    private static final ThreadLocal<int[][]> RUNS = ThreadLocal.withInitial(() -> new int[1][0]);
+
+    private static int[] runScratch(int n) {
+        int[][] s = RUNS.get();
+        if (s[0].length < n) {
+            s[0] = new int[n];
+        }
+        return s[0];
+    }
+
+    /**
+     * runs[t] = the first index of t's run of equal segment ids, runs[T + t] = one past its last
+     * (without segments: one run over the whole row).
+     */
+    private static void runs(int[] runs, int[] segments, int base, int T) {
+        if (segments == null) {
+            java.util.Arrays.fill(runs, 0, T, 0);
+            java.util.Arrays.fill(runs, T, 2 * T, T);
+            return;
+        }
+        int start = 0;
+        for (int t = 1; t <= T; t++) {
+            if (t == T || segments[base + t] != segments[base + t - 1]) {
+                for (int u = start; u < t; u++) {
+                    runs[u] = start;
+                    runs[T + u] = t;
+                }
+                start = t;
+            }
+        }
+    }
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
 
     private static float[] scratch(int slot, int n) {
@@ -147,26 +182,41 @@ public final class Attention {
     public static void forward(float[] out, int outOff, float[] lse, int lseOff,
                                float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
                                int[] keyMask, int maskOff, Options opt, int B, int T, int NH, int KVH, int HS) {
+        forward(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, null, 0, opt, B, T, NH, KVH, HS);
+    }
+
+    /**
+     * As {@link #forward(float[], int, float[], int, float[], int, float[], int, float[], int, int[], int, Options, int, int, int, int, int)},
+     * with packed rows: {@code segments (B, T)} (null for none) keeps each query inside its example.
+     */
+    public static void forward(float[] out, int outOff, float[] lse, int lseOff,
+                               float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                               int[] keyMask, int maskOff, int[] segments, int segOff, Options opt,
+                               int B, int T, int NH, int KVH, int HS) {
         checkTraining(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, opt, B, T, NH, KVH, HS);
+        checkSegments(segments, segOff, B, T);
         if (!Simd.ENABLED) {
-            forwardScalar(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, opt, B, T, NH, KVH, HS);
+            forwardScalar(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, segments, segOff, opt,
+                    B, T, NH, KVH, HS);
             return;
         }
         int group = NH / KVH;
         Parallel.forRange(B * NH, (from, to) -> {
             float[] kt = scratch(KT, HS * T);
             float[] row = scratch(ROW, T);
+            int[] runs = runScratch(2 * T);
             for (int bh = from; bh < to; bh++) {
                 int b = bh / NH;
                 int h = bh % NH;
                 int kBase = kOff + (b * T * KVH + h / group) * HS;
                 int vBase = vOff + (b * T * KVH + h / group) * HS;
+                runs(runs, segments, segOff + b * T, T);
                 transpose(kt, k, kBase, KVH * HS, T, HS);
                 for (int i = 0; i < T; i++) {
                     int qi = qOff + ((b * T + i) * NH + h) * HS;
                     int oi = outOff + ((b * T + i) * NH + h) * HS;
-                    int lo = opt.keyFrom(i);
-                    int hi = opt.keyTo(i, T);
+                    int lo = Math.max(opt.keyFrom(i), runs[i]);
+                    int hi = Math.min(opt.keyTo(i, T), runs[T + i]);
                     scoresTransposed(row, q, qi, kt, T, HS, lo, hi);
                     lse[lseOff + bh * T + i] = softmaxAndMix(out, oi, row, lo, hi, v, vBase, KVH * HS, HS,
                             keyMask, keyMask == null ? 0 : maskOff + b * T, opt);
@@ -183,11 +233,22 @@ public final class Attention {
                                 float[] dOut, int dOutOff, float[] out, int outOff, float[] lse, int lseOff,
                                 float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
                                 int[] keyMask, int maskOff, Options opt, int B, int T, int NH, int KVH, int HS) {
+        backward(dq, dqOff, dk, dkOff, dv, dvOff, dOut, dOutOff, out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff,
+                keyMask, maskOff, null, 0, opt, B, T, NH, KVH, HS);
+    }
+
+    /** As the backward above, for a forward that ran with {@code segments} (null for none). */
+    public static void backward(float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff,
+                                float[] dOut, int dOutOff, float[] out, int outOff, float[] lse, int lseOff,
+                                float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                                int[] keyMask, int maskOff, int[] segments, int segOff, Options opt,
+                                int B, int T, int NH, int KVH, int HS) {
         checkTraining(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, opt, B, T, NH, KVH, HS);
         checkGradients(dq, dqOff, dk, dkOff, dv, dvOff, dOut, dOutOff, B, T, NH, KVH, HS);
+        checkSegments(segments, segOff, B, T);
         if (!Simd.ENABLED) {
             backwardScalar(dq, dqOff, dk, dkOff, dv, dvOff, dOut, dOutOff, out, outOff, lse, lseOff,
-                    q, qOff, k, kOff, v, vOff, keyMask, maskOff, opt, B, T, NH, KVH, HS);
+                    q, qOff, k, kOff, v, vOff, keyMask, maskOff, segments, segOff, opt, B, T, NH, KVH, HS);
             return;
         }
         if ((long) T * T > Integer.MAX_VALUE) {
@@ -201,9 +262,11 @@ public final class Attention {
             float[] vt = scratch(VT, HS * T);
             float[] p = scratch(P, T * T);
             float[] ds = scratch(DS, T * T);
+            int[] runs = runScratch(2 * T);
             for (int bk = from; bk < to; bk++) {
                 int b = bk / KVH;
                 int kvh = bk % KVH;
+                runs(runs, segments, segOff + b * T, T);
                 int kBase = kOff + (b * T * KVH + kvh) * HS;
                 int vBase = vOff + (b * T * KVH + kvh) * HS;
                 int dkBase = dkOff + (b * T * KVH + kvh) * HS;
@@ -214,8 +277,8 @@ public final class Attention {
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int headOff = (b * T * NH + h) * HS; // row 0 of this head in q, out, dq, dOut
                     for (int i = 0; i < T; i++) {
-                        int lo = opt.keyFrom(i);
-                        int hi = opt.keyTo(i, T);
+                        int lo = Math.max(opt.keyFrom(i), runs[i]);
+                        int hi = Math.min(opt.keyTo(i, T), runs[T + i]);
                         int pr = i * T;
                         float rowLse = lse[lseOff + (b * NH + h) * T + i];
                         if (rowLse == Float.NEGATIVE_INFINITY) {
@@ -244,8 +307,8 @@ public final class Attention {
                     transposeSquare(p, T);
                     transposeSquare(ds, T);
                     for (int j = 0; j < T; j++) {
-                        int lo = opt.queryFrom(j);
-                        int hi = opt.queryTo(j, T);
+                        int lo = Math.max(opt.queryFrom(j), runs[j]);
+                        int hi = Math.min(opt.queryTo(j, T), runs[T + j]);
                         if (lo >= hi) {
                             continue;
                         }
@@ -340,20 +403,32 @@ public final class Attention {
     public static void forwardScalar(float[] out, int outOff, float[] lse, int lseOff,
                                      float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
                                      int[] keyMask, int maskOff, Options opt, int B, int T, int NH, int KVH, int HS) {
+        forwardScalar(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, null, 0, opt, B, T, NH, KVH, HS);
+    }
+
+    /** Scalar reference of {@link #forward} with segments. */
+    public static void forwardScalar(float[] out, int outOff, float[] lse, int lseOff,
+                                     float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                                     int[] keyMask, int maskOff, int[] segments, int segOff, Options opt,
+                                     int B, int T, int NH, int KVH, int HS) {
         checkTraining(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, opt, B, T, NH, KVH, HS);
+        checkSegments(segments, segOff, B, T);
         int group = NH / KVH;
         Parallel.forRange(B * NH, (from, to) -> {
             float[] row = scratch(ROW, T);
+            int[] runs = runScratch(2 * T);
             for (int bh = from; bh < to; bh++) {
                 int b = bh / NH;
                 int h = bh % NH;
                 int kBase = kOff + (b * T * KVH + h / group) * HS;
                 int vBase = vOff + (b * T * KVH + h / group) * HS;
+                runs(runs, segments, segOff + b * T, T);
                 for (int i = 0; i < T; i++) {
                     int qi = qOff + ((b * T + i) * NH + h) * HS;
                     int oi = outOff + ((b * T + i) * NH + h) * HS;
                     lse[lseOff + bh * T + i] = rowScalar(out, oi, row, q, qi, k, kBase, KVH * HS, v, vBase, KVH * HS,
-                            opt.keyFrom(i), opt.keyTo(i, T), keyMask, keyMask == null ? 0 : maskOff + b * T, opt, HS);
+                            Math.max(opt.keyFrom(i), runs[i]), Math.min(opt.keyTo(i, T), runs[T + i]), keyMask,
+                            keyMask == null ? 0 : maskOff + b * T, opt, HS);
                 }
             }
         });
@@ -364,13 +439,26 @@ public final class Attention {
                                       float[] dOut, int dOutOff, float[] out, int outOff, float[] lse, int lseOff,
                                       float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
                                       int[] keyMask, int maskOff, Options opt, int B, int T, int NH, int KVH, int HS) {
+        backwardScalar(dq, dqOff, dk, dkOff, dv, dvOff, dOut, dOutOff, out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff,
+                keyMask, maskOff, null, 0, opt, B, T, NH, KVH, HS);
+    }
+
+    /** Scalar reference of {@link #backward} with segments. */
+    public static void backwardScalar(float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff,
+                                      float[] dOut, int dOutOff, float[] out, int outOff, float[] lse, int lseOff,
+                                      float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                                      int[] keyMask, int maskOff, int[] segments, int segOff, Options opt,
+                                      int B, int T, int NH, int KVH, int HS) {
         checkTraining(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, keyMask, maskOff, opt, B, T, NH, KVH, HS);
         checkGradients(dq, dqOff, dk, dkOff, dv, dvOff, dOut, dOutOff, B, T, NH, KVH, HS);
+        checkSegments(segments, segOff, B, T);
         int group = NH / KVH;
         Parallel.forRange(B * KVH, (from, to) -> {
+            int[] runs = runScratch(2 * T);
             for (int bk = from; bk < to; bk++) {
                 int b = bk / KVH;
                 int kvh = bk % KVH;
+                runs(runs, segments, segOff + b * T, T);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     for (int i = 0; i < T; i++) {
                         float rowLse = lse[lseOff + (b * NH + h) * T + i];
@@ -385,7 +473,8 @@ public final class Attention {
                         for (int d = 0; d < HS; d++) {
                             dI += dOut[gi + d] * out[oi + d];
                         }
-                        for (int j = opt.keyFrom(i); j < opt.keyTo(i, T); j++) {
+                        int hi = Math.min(opt.keyTo(i, T), runs[T + i]);
+                        for (int j = Math.max(opt.keyFrom(i), runs[i]); j < hi; j++) {
                             if (keyMask != null && keyMask[maskOff + b * T + j] == 0) {
                                 continue;
                             }
@@ -708,6 +797,13 @@ public final class Attention {
         if (keyMask != null && (maskOff < 0 || keyMask.length - (long) maskOff < (long) B * T)) {
             throw new IllegalArgumentException("attention key mask (B, T): needs " + (long) B * T + " entries from offset "
                     + maskOff + ", has " + keyMask.length);
+        }
+    }
+
+    private static void checkSegments(int[] segments, int segOff, int B, int T) {
+        if (segments != null && (segOff < 0 || segments.length - (long) segOff < (long) B * T)) {
+            throw new IllegalArgumentException("attention segments (B, T): needs " + (long) B * T + " entries from offset "
+                    + segOff + ", has " + segments.length);
         }
     }
 

@@ -58,6 +58,22 @@ public final class LoraAdapter {
         return schedule;
     }
 
+    /** Every layer's adapter on or off at once (see {@link LoraLinear#setEnabled}). */
+    public void setEnabled(boolean on) {
+        layers.values().forEach(l -> l.setEnabled(on));
+    }
+
+    /**
+     * An adapter around the given layers, already attached (loaded from a file). The layers share
+     * {@code schedule}.
+     */
+    public static LoraAdapter of(LoraConfig config, DropoutSchedule schedule, Map<String, LoraLinear> layers) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a LoRA adapter needs at least one layer");
+        }
+        return new LoraAdapter(config, schedule, new LinkedHashMap<>(layers));
+    }
+
     public Map<String, LoraLinear> layers() {
         return layers;
     }

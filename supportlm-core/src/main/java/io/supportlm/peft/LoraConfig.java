@@ -35,6 +35,9 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targetM
         }
     }
 
+    /** Output projections that PEFT's "all-linear" never targets (they must be named to be adapted). */
+    public static final java.util.Set<String> OUTPUT_LAYERS = java.util.Set.of("lm_head", "embed_out");
+
     /** The factor applied to {@code B·A}. */
     public float scale() {
         return useRslora ? (float) (alpha / Math.sqrt(r)) : alpha / r;
@@ -42,14 +45,18 @@ public record LoraConfig(int r, float alpha, float dropout, List<String> targetM
 
     /**
      * PEFT's matching rule: a list entry matches a module whose name equals it or ends with
-     * {@code "." + entry}; a string is a regular expression that must match the whole name.
+     * {@code "." + entry}; a string is a regular expression that must match the whole name;
+     * {@code all-linear} matches every linear layer but the output projection.
      */
     public boolean targets(String moduleName) {
         if (targetRegex) {
             return Pattern.matches(targetModules.get(0), moduleName);
         }
         for (String t : targetModules) {
-            if (t.equals("all-linear") || moduleName.equals(t) || moduleName.endsWith("." + t)) {
+            if (t.equals("all-linear") && !OUTPUT_LAYERS.contains(moduleName)) {
+                return true;
+            }
+            if (moduleName.equals(t) || moduleName.endsWith("." + t)) {
                 return true;
             }
         }

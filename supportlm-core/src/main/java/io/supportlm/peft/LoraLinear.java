@@ -23,6 +23,7 @@ public final class LoraLinear implements LinearLayer {
     private final float dropout;
     private final DropoutSchedule schedule;
     private final long site;
+    private boolean enabled = true;
     private final float[] a; // (r, in)
     private final float[] b; // (out, r)
     private final float[] dA; // (r, in)
@@ -102,6 +103,19 @@ public final class LoraLinear implements LinearLayer {
         return dB;
     }
 
+    /**
+     * Switches the adapter on or off: off, the layer is exactly its base (DPO's reference model is
+     * the same base with every adapter off, no second copy of the weights). Switch between a
+     * forward and its backward never.
+     */
+    public void setEnabled(boolean on) {
+        this.enabled = on;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
     @Override
     public int inFeatures() {
         return base.inFeatures();
@@ -137,6 +151,9 @@ public final class LoraLinear implements LinearLayer {
         int in = inFeatures();
         int N = outFeatures();
         base.forward(out, outOff, inp, inpOff, M);
+        if (!enabled) {
+            return;
+        }
         ensure(M);
         float[] x = inp;
         int xOff = inpOff;
@@ -159,6 +176,9 @@ public final class LoraLinear implements LinearLayer {
         int in = inFeatures();
         int N = outFeatures();
         base.backward(dInp, dInpOff, dOut, dOutOff, inp, inpOff, M);
+        if (!enabled) {
+            return;
+        }
         Tensor bT = Tensor.wrap(b, N, rank);
         // dB += dOutᵀ · xa (xa already carries s); dXa = dOut · B
         Arrays.fill(dXa, 0, M * rank, 0f);

@@ -35,6 +35,24 @@ public final class Optimizer {
         }
     }
 
+    /**
+     * Optimizer steps of a run over {@code examples} training items: full accumulation groups of
+     * batches per epoch (at least one) times the epochs, capped by {@code max_steps}.
+     */
+    public static int totalSteps(TrainConfig.Optim o, int examples) {
+        int batchesPerEpoch = (examples + o.batchSize() - 1) / o.batchSize();
+        int stepsPerEpoch = Math.max(1, batchesPerEpoch / o.gradAccum());
+        int total = stepsPerEpoch * o.epochs();
+        return o.maxSteps() > 0 ? Math.min(total, o.maxSteps()) : total;
+    }
+
+    /** AdamW (β 0.9, 0.999, ε 1e-8) with the config's decay, schedule, warm-up and clipping over {@code totalSteps}. */
+    public static Optimizer fromConfig(List<Parameter> params, TrainConfig.Optim o, int totalSteps) {
+        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.valueOf(o.schedule().toUpperCase()), o.learningRate(),
+                (int) Math.round(o.warmupRatio() * totalSteps), totalSteps);
+        return new Optimizer(params, new AdamW.Config(0.9, 0.999, 1e-8, o.weightDecay()), schedule, o.maxGradNorm());
+    }
+
     public List<Parameter> parameters() {
         return params;
     }

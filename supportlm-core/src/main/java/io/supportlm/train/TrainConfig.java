@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public record TrainConfig(String task, String model, String method, long seed, int threads, String outputDir,
                           String runId, Data data, Classifier classifier, Lora lora, Quantization quantization,
-                          Prompt prompt, Optim optim, Eval eval, int checkpointEvery) {
+                          Prompt prompt, Optim optim, Eval eval, int checkpointEvery, Sft sft, Dpo dpo, Train train) {
 
     public record Data(String train, String validation, String test, List<String> tasks, int maxLength) {
         public Data {
@@ -85,6 +85,45 @@ public record TrainConfig(String task, String model, String method, long seed, i
         }
     }
 
+    /**
+     * Reply generation (tasks sft and dpo): how conversations become training sequences.
+     *
+     * @param maxLength tokens per sequence (prompt and reply), at most the model's positions
+     * @param truncation {@code latest_turns} (drop whole turns from the start, keeping the system
+     *     prompt and the last exchange) or {@code sliding_window} (cut a long conversation into
+     *     overlapping windows of max_length)
+     * @param packing pack several examples into each row of max_length (attention and the loss
+     *     stay inside each example)
+     * @param systemPrompt a system message put before every conversation that has none (null: none)
+     * @param logitChunk rows whose logits are computed at once (memory: 2 · logit_chunk · vocab floats)
+     */
+    public record Sft(int maxLength, String truncation, boolean packing, String systemPrompt, int logitChunk) {
+        public Sft {
+            oneOf("sft.truncation", truncation, "latest_turns", "sliding_window");
+            if (maxLength < 2) {
+                throw new IllegalArgumentException("sft.max_length must be at least 2, got " + maxLength);
+            }
+            if (logitChunk < 1) {
+                throw new IllegalArgumentException("sft.logit_chunk must be at least 1, got " + logitChunk);
+            }
+        }
+    }
+
+    /** DPO (task dpo): the sigmoid loss −log σ(β·((π_c − ref_c) − (π_r − ref_r))) with LoRA. */
+    public record Dpo(double beta, double labelSmoothing) {
+        public Dpo {
+            if (!(beta > 0) || Double.isInfinite(beta)) {
+                throw new IllegalArgumentException("dpo.beta must be a positive number, got " + beta);
+            }
+            if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
+                throw new IllegalArgumentException("dpo.label_smoothing must be in [0, 0.5), got " + labelSmoothing);
+            }
+        }
+    }
+
+    /** Engine settings of the training step. */
+    public record Train(boolean gradientCheckpointing) {}
+
     public record Eval(int every, int patience) {
         public Eval {
             if (every < 1 || patience < 0) {
@@ -94,7 +133,7 @@ public record TrainConfig(String task, String model, String method, long seed, i
     }
 
     public TrainConfig {
-        oneOf("task", task, "classify");
+        oneOf("task", task, "classify", "sft", "dpo");
         oneOf("method", method, "lora", "qlora", "prompt");
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("model is required: a model directory or org/name");
@@ -104,6 +143,10 @@ public record TrainConfig(String task, String model, String method, long seed, i
         }
         if (task.equals("classify") && data.tasks().isEmpty()) {
             throw new IllegalArgumentException("data.tasks must name at least one label field to learn, e.g. [queue]");
+        }
+        if (task.equals("dpo") && !method.equals("lora") && !method.equals("qlora")) {
+            throw new IllegalArgumentException("task dpo trains a LoRA adapter (the reference is the base with the adapter off):"
+                    + " method must be lora or qlora, got '" + method + "'");
         }
         if (threads < 0 || checkpointEvery < 1) {
             throw new IllegalArgumentException("threads must be at least 0 and checkpoint_every at least 1");
@@ -234,6 +277,6 @@ public record TrainConfig(String task, String model, String method, long seed, i
 
     public TrainConfig withRunId(String id) {
         return new TrainConfig(task, model, method, seed, threads, outputDir, id, data, classifier, lora, quantization,
-                prompt, optim, eval, checkpointEvery);
+                prompt, optim, eval, checkpointEvery, sft, dpo, train);
     }
 }

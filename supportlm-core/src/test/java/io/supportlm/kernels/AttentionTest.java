@@ -30,6 +30,11 @@ class AttentionTest {
      * causal), and the key is not padding.
      */
     static double[] reference(double[] q, double[] k, double[] v, int[] mask, Attention.Options opt, Dims d) {
+        return reference(q, k, v, mask, null, opt, d);
+    }
+
+    /** With packed rows: key j is visible to query i only when both carry the same segment id. */
+    static double[] reference(double[] q, double[] k, double[] v, int[] mask, int[] segments, Attention.Options opt, Dims d) {
         double[] out = new double[d.qSize()];
         int group = d.NH() / d.KVH();
         for (int b = 0; b < d.B(); b++) {
@@ -43,7 +48,8 @@ class AttentionTest {
                         boolean vis = (!opt.causal() || j <= i)
                                 && (opt.slidingWindow() == 0 || (i - opt.slidingWindow() < j
                                         && (opt.causal() || j < i + opt.slidingWindow())))
-                                && (mask == null || mask[b * d.T() + j] == 1);
+                                && (mask == null || mask[b * d.T() + j] == 1)
+                                && (segments == null || segments[b * d.T() + j] == segments[b * d.T() + i]);
                         visible[j] = vis;
                         if (!vis) {
                             continue;
@@ -106,6 +112,60 @@ class AttentionTest {
             GradCheck.assertGradient(tag + " dk", dk, kd, x -> GradCheck.dot(reference(qd, x, vd, mask, opt, d), g));
             GradCheck.assertGradient(tag + " dv", dv, vd, x -> GradCheck.dot(reference(qd, kd, x, mask, opt, d), g));
         }
+    }
+
+    /** Forward and backward (vector and scalar) of packed rows against the reference and finite differences. */
+    private static void checkSegmentCase(String name, Dims d, Attention.Options opt, int[] mask, int[] seg, long seed) {
+        Random rng = new Random(seed);
+        float[] q = randomFloats(rng, d.qSize(), 1.5f);
+        float[] k = randomFloats(rng, d.kvSize(), 1.5f);
+        float[] v = randomFloats(rng, d.kvSize(), 1f);
+        float[] g = randomFloats(rng, d.qSize(), 1f);
+        double[] qd = toDouble(q), kd = toDouble(k), vd = toDouble(v);
+        for (boolean scalar : new boolean[] {false, true}) {
+            String tag = name + (scalar ? " (scalar)" : "");
+            float[] out = new float[d.qSize()];
+            float[] lse = new float[d.B() * d.NH() * d.T()];
+            float[] dq = new float[d.qSize()], dk = new float[d.kvSize()], dv = new float[d.kvSize()];
+            if (scalar) {
+                Attention.forwardScalar(out, 0, lse, 0, q, 0, k, 0, v, 0, mask, 0, seg, 0, opt, d.B(), d.T(), d.NH(), d.KVH(), d.HS());
+                Attention.backwardScalar(dq, 0, dk, 0, dv, 0, g, 0, out, 0, lse, 0, q, 0, k, 0, v, 0, mask, 0, seg, 0, opt,
+                        d.B(), d.T(), d.NH(), d.KVH(), d.HS());
+            } else {
+                Attention.forward(out, 0, lse, 0, q, 0, k, 0, v, 0, mask, 0, seg, 0, opt, d.B(), d.T(), d.NH(), d.KVH(), d.HS());
+                Attention.backward(dq, 0, dk, 0, dv, 0, g, 0, out, 0, lse, 0, q, 0, k, 0, v, 0, mask, 0, seg, 0, opt,
+                        d.B(), d.T(), d.NH(), d.KVH(), d.HS());
+            }
+            assertClose(tag + " forward", out, reference(qd, kd, vd, mask, seg, opt, d), 1e-4, 1e-5);
+            GradCheck.assertGradient(tag + " dq", dq, qd, x -> GradCheck.dot(reference(x, kd, vd, mask, seg, opt, d), g));
+            GradCheck.assertGradient(tag + " dk", dk, kd, x -> GradCheck.dot(reference(qd, x, vd, mask, seg, opt, d), g));
+            GradCheck.assertGradient(tag + " dv", dv, vd, x -> GradCheck.dot(reference(qd, kd, x, mask, seg, opt, d), g));
+        }
+    }
+
+    @Test
+    void packedSegmentsAttendOnlyWithinTheirExampleForwardAndBackward() {
+        // row 0: examples of 3, 2 and 2 tokens; row 1: one example of 5 and right padding (its own segment)
+        int[] seg = {0, 0, 0, 1, 1, 2, 2, 0, 0, 0, 0, 0, 9, 9};
+        int[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+        checkSegmentCase("packed causal GQA", new Dims(2, 7, 4, 2, 5), Attention.Options.causal(5), mask, seg, 11);
+        checkSegmentCase("packed sliding window", new Dims(2, 7, 2, 1, 4), Attention.Options.causal(4).withSlidingWindow(2),
+                null, seg, 12);
+        checkSegmentCase("packed bidirectional", new Dims(2, 7, 2, 2, 4), Attention.Options.bidirectional(4), null, seg, 13);
+    }
+
+    @Test
+    void onePackedExampleEqualsTheSameExampleAlone() {
+        Dims packed = new Dims(1, 6, 2, 1, 4);
+        Dims alone = new Dims(1, 4, 2, 1, 4);
+        Random rng = new Random(5);
+        float[] q = randomFloats(rng, packed.qSize(), 1f), k = randomFloats(rng, packed.kvSize(), 1f), v = randomFloats(rng, packed.kvSize(), 1f);
+        int[] seg = {0, 0, 1, 1, 1, 1};
+        float[] out = new float[packed.qSize()], lse = new float[12];
+        Attention.forward(out, 0, lse, 0, q, 0, k, 0, v, 0, null, 0, seg, 0, Attention.Options.causal(4), 1, 6, 2, 1, 4);
+        float[] outAlone = new float[alone.qSize()], lseAlone = new float[8];
+        Attention.forward(outAlone, 0, lseAlone, 0, q, 2 * 2 * 4, k, 2 * 4, v, 2 * 4, null, 0, Attention.Options.causal(4), 1, 4, 2, 1, 4);
+        assertClose("second example", Arrays.copyOfRange(out, 2 * 2 * 4, out.length), outAlone, 1e-6, 1e-7);
     }
 
     @Test

@@ -10,13 +10,19 @@ import java.util.Arrays;
  * <p>For training every layer keeps its own buffers (backward reads them). For inference
  * ({@code training = false}) the layers share one set, the residual stream alternates between two
  * buffers, and there are no gradient buffers: memory no longer grows with the layer count.
+ *
+ * <p>With gradient checkpointing ({@code checkpointing = true}) training keeps only each layer's
+ * input {@code x[l]}; every other per-layer buffer is shared as for inference, and backward
+ * recomputes a layer's activations from its input just before differentiating it. Memory for
+ * saved activations drops from about {@code L·(4C + 3QW + 3I + …)·N} floats to
+ * {@code (L + 1)·C·N} plus one layer's worth, for one extra forward per step.
  */
 public final class DecoderActivations {
     final int maxB, maxT, maxLogitRows;
-    final boolean training;
+    final boolean training, checkpointing;
     int B, T;
-    boolean hasMask;
-    final int[] ids, mask, positions; // (N)
+    boolean hasMask, hasSegments;
+    final int[] ids, mask, positions, segments; // (N)
     final float[][] x; // (L+1, N·C): input of each layer; x[L] feeds the final norm
     final float[][] n1, h, n2; // (L, N·C): input-norm output, residual after attention, MLP-norm output
     final float[][] n1Mean, n1Rstd, n2Mean, n2Rstd; // (L, N); means only for LayerNorm
@@ -42,6 +48,10 @@ public final class DecoderActivations {
     final float[] sink, sink2; // (max(C, HS)): gradients of frozen norm parameters, discarded
 
     DecoderActivations(DecoderConfig c, int maxB, int maxT, int maxLogitRows, boolean training) {
+        this(c, maxB, maxT, maxLogitRows, training, false);
+    }
+
+    DecoderActivations(DecoderConfig c, int maxB, int maxT, int maxLogitRows, boolean training, boolean checkpointing) {
         if (maxB <= 0 || maxT <= 0 || maxLogitRows < 0) {
             throw new IllegalArgumentException("activations: need batch and length > 0 and logit rows >= 0, got "
                     + maxB + ", " + maxT + ", " + maxLogitRows);
@@ -50,6 +60,7 @@ public final class DecoderActivations {
         this.maxT = maxT;
         this.maxLogitRows = maxLogitRows;
         this.training = training;
+        this.checkpointing = training && checkpointing;
         int L = c.numLayers();
         int n = Math.multiplyExact(maxB, maxT);
         int nc = Math.multiplyExact(n, c.hiddenSize());
@@ -61,6 +72,7 @@ public final class DecoderActivations {
         ids = new int[n];
         mask = new int[n];
         positions = new int[n];
+        segments = new int[n];
         x = new float[L + 1][];
         if (training) {
             for (int l = 0; l <= L; l++) {
@@ -128,14 +140,51 @@ public final class DecoderActivations {
         sink2 = new float[sink.length];
     }
 
-    /** (L, size): one array per layer for training, one array shared by all layers for inference. */
+    /** (L, size): one array per layer for training, one shared by all layers for inference or with checkpointing. */
     private float[][] layers(int L, int size) {
+        boolean perLayer = training && !checkpointing;
         float[][] a = new float[L][];
-        float[] shared = training ? null : new float[size];
+        float[] shared = perLayer ? null : new float[size];
         for (int l = 0; l < L; l++) {
-            a[l] = training ? new float[size] : shared;
+            a[l] = perLayer ? new float[size] : shared;
         }
         return a;
+    }
+
+    /**
+     * Floats held by the activations saved between forward and backward (every distinct per-layer
+     * buffer, the residual stream included): what gradient checkpointing reduces.
+     */
+    public long activationFloats() {
+        java.util.Set<float[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long n = 0;
+        for (float[][] group : new float[][][] {x, n1, h, n2, n1Mean, n1Rstd, n2Mean, n2Rstd, qkv, qRaw, q, attn, kRaw, k, v,
+                qRstd, kRstd, lse, oRaw, oRstd, mlpRaw, mlpRstd, gate, up, act}) {
+            if (group == null) {
+                continue;
+            }
+            for (float[] arr : group) {
+                if (arr != null && seen.add(arr)) {
+                    n += arr.length;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Most batch rows these buffers take. */
+    public int maxBatch() {
+        return maxB;
+    }
+
+    /** Most tokens per row these buffers take. */
+    public int maxLength() {
+        return maxT;
+    }
+
+    /** Most rows one {@code logits} call takes. */
+    public int maxLogitRows() {
+        return maxLogitRows;
     }
 
     public int batch() {

@@ -12,9 +12,20 @@ import java.util.Map;
  */
 public final class DecoderBackbone implements Backbone {
     private final DecoderModel model;
+    private final boolean offersLmHead;
 
     public DecoderBackbone(DecoderModel model) {
+        this(model, false);
+    }
+
+    /**
+     * With {@code offersLmHead}, {@link #linearLayers} lists the LM head too, so an adapter that
+     * names it ({@code lm_head}, {@code embed_out}) can target it when training a language model;
+     * PEFT's "all-linear" still leaves it out (see {@link io.supportlm.peft.LoraConfig#targets}).
+     */
+    public DecoderBackbone(DecoderModel model, boolean offersLmHead) {
         this.model = model;
+        this.offersLmHead = offersLmHead;
     }
 
     public DecoderModel model() {
@@ -34,13 +45,15 @@ public final class DecoderBackbone implements Backbone {
     @Override
     public Map<String, LinearLayer> linearLayers() {
         Map<String, LinearLayer> out = new LinkedHashMap<>(model.linearLayers());
-        out.remove(DecoderWeights.lmHeadName(model.config().family()));
+        if (!offersLmHead) {
+            out.remove(DecoderWeights.lmHeadName(model.config().family()));
+        }
         return out;
     }
 
     @Override
     public void replaceLinear(String module, LinearLayer layer) {
-        if (module.equals(DecoderWeights.lmHeadName(model.config().family()))) {
+        if (!offersLmHead && module.equals(DecoderWeights.lmHeadName(model.config().family()))) {
             throw new IllegalArgumentException(module + ": a classifier does not use the language-model head");
         }
         model.replaceLinear(module, layer);

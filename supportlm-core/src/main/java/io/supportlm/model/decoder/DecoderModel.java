@@ -142,8 +142,17 @@ public final class DecoderModel {
 
     /** Buffers for training on up to {@code maxB × maxT} tokens, with logits for up to {@code maxLogitRows} rows at once. */
     public DecoderActivations allocate(int maxB, int maxT, int maxLogitRows) {
+        return allocate(maxB, maxT, maxLogitRows, false);
+    }
+
+    /**
+     * As {@link #allocate(int, int, int)}; with {@code gradientCheckpointing} only each layer's
+     * input is kept and {@link #backward} recomputes the rest layer by layer (same gradients, one
+     * more forward of compute, a fraction of the activation memory).
+     */
+    public DecoderActivations allocate(int maxB, int maxT, int maxLogitRows, boolean gradientCheckpointing) {
         checkLength(maxT);
-        return new DecoderActivations(config, maxB, maxT, maxLogitRows, true);
+        return new DecoderActivations(config, maxB, maxT, maxLogitRows, true, gradientCheckpointing);
     }
 
     /** Buffers for a forward without backward: layers share their buffers. */
@@ -158,7 +167,18 @@ public final class DecoderModel {
      * the class comment). Leaves the final hidden states in {@code a.hidden()}.
      */
     public void forward(DecoderActivations a, int[] ids, int[] mask, int[] positions, int B, int T) {
+        forward(a, ids, mask, positions, null, B, T);
+    }
+
+    /**
+     * As {@link #forward(DecoderActivations, int[], int[], int[], int, int)} for packed rows:
+     * {@code segments} (B·T, null for none) gives each token's example within its row, and
+     * attention stays inside an example (see {@link Attention}); give positions that restart at
+     * 0 for each example, as {@link io.supportlm.sft.SftBatch} holds them.
+     */
+    public void forward(DecoderActivations a, int[] ids, int[] mask, int[] positions, int[] segments, int B, int T) {
         prepare(a, ids, mask, positions, B, T);
+        prepareSegments(a, segments);
         embed(a.x[0], a.ids, B * T);
         layers(a, null);
     }
@@ -223,20 +243,37 @@ public final class DecoderModel {
      */
     public float[] backwardFromLogits(DecoderActivations a, float[] dLogits) {
         requireTraining(a);
+        zero(a.dHidden, a.B * a.T * config.hiddenSize());
+        accumulateHiddenGradient(a, dLogits, a.dHidden);
+        return backward(a, a.dHidden);
+    }
+
+    /**
+     * {@code dHidden (B·T·C) +=} the gradient through the LM head (and the final soft cap) of
+     * {@code dLogits} (rows × V) for the rows of the last {@link #logits} call; an adapter on the
+     * LM head accumulates its own gradients. The network is not run: a loss computed over the
+     * rows in chunks (so B·T·V logits never exist at once) calls this after each chunk's
+     * {@code logits}, then {@link #backward} once.
+     */
+    public void accumulateHiddenGradient(DecoderActivations a, float[] dLogits, float[] dHidden) {
+        requireTraining(a);
         int n = a.nLogitRows, C = config.hiddenSize(), RV = n * config.vocabSize();
         check("dLogits (rows of the last logits call × V)", dLogits.length, RV);
+        check("dHidden (B·T·C)", dHidden.length, a.B * a.T * C);
         float cap = config.finalSoftcap();
-        for (int i = 0; i < RV; i++) { // y = cap·tanh(z/cap): dz = dy·(1 − (y/cap)²)
-            float t = cap > 0 ? a.logits[i] / cap : 0f;
-            a.dLogits[i] = dLogits[i] * (1 - t * t);
+        float[] dz = dLogits;
+        if (cap > 0) {
+            for (int i = 0; i < RV; i++) { // y = cap·tanh(z/cap): dz = dy·(1 − (y/cap)²)
+                float t = a.logits[i] / cap;
+                a.dLogits[i] = dLogits[i] * (1 - t * t);
+            }
+            dz = a.dLogits;
         }
         zero(a.dLogitIn, n * C);
-        lmHead.backward(a.dLogitIn, 0, a.dLogits, 0, a.logitIn, 0, n);
-        zero(a.dHidden, a.B * a.T * C);
+        lmHead.backward(a.dLogitIn, 0, dz, 0, a.logitIn, 0, n);
         for (int r = 0; r < n; r++) {
-            Residual.forward(a.dHidden, a.logitRows[r] * C, a.dHidden, a.logitRows[r] * C, a.dLogitIn, r * C, C);
+            Residual.forward(dHidden, a.logitRows[r] * C, dHidden, a.logitRows[r] * C, a.dLogitIn, r * C, C);
         }
-        return backward(a, a.dHidden);
     }
 
     /**
@@ -253,6 +290,9 @@ public final class DecoderModel {
         zero(dOut, N * C);
         normBackward(a, dOut, dHidden, a.finalMean, a.finalRstd, a.x[config.numLayers()], weights.finalNormWeight(), N, C);
         for (int l = config.numLayers() - 1; l >= 0; l--) {
+            if (a.checkpointing) {
+                layerForward(l, a, null); // the layer's activations again, from its kept input x[l]
+            }
             layerBackward(l, a, dOut, dIn);
             float[] t = dOut;
             dOut = dIn;
@@ -306,8 +346,30 @@ public final class DecoderModel {
         return a.logits;
     }
 
+    /**
+     * Appends {@code T} input embeddings {@code (T, C)} to the cache (one forward over them, as
+     * {@link #forwardEmbeddings} takes them: prompt tuning's virtual tokens); returns the logits
+     * (V) after the last.
+     */
+    public float[] extendEmbeddings(KvCache cache, float[] embeddings, int T) {
+        if (T <= 0) {
+            throw new IllegalArgumentException("kv cache: no embeddings to add");
+        }
+        check("input embeddings (T·C)", embeddings.length, T * config.hiddenSize());
+        if (cache.acts == null || cache.acts.maxT < T) {
+            cache.acts = new DecoderActivations(config, 1, Math.max(T, cache.acts == null ? 1 : cache.acts.maxT), 1, false);
+        }
+        step(cache.acts, new KvCache[] {cache}, null, embeddings, T);
+        return Arrays.copyOf(cache.acts.logits, config.vocabSize());
+    }
+
     /** Appends T tokens per sequence (row b of tokens to caches[b]) and leaves the last token's logits of each row. */
     private void step(DecoderActivations a, KvCache[] caches, int[] tokens, int T) {
+        step(a, caches, tokens, null, T);
+    }
+
+    /** As above, from token ids or (one sequence) from input embeddings. */
+    private void step(DecoderActivations a, KvCache[] caches, int[] tokens, float[] embeddings, int T) {
         int B = caches.length;
         int[] positions = new int[B * T];
         for (int b = 0; b < B; b++) {
@@ -325,7 +387,11 @@ public final class DecoderModel {
             }
         }
         prepare(a, tokens, null, positions, B, T);
-        embed(a.x[0], a.ids, B * T);
+        if (embeddings != null) {
+            System.arraycopy(embeddings, 0, a.x[0], 0, B * T * config.hiddenSize());
+        } else {
+            embed(a.x[0], a.ids, B * T);
+        }
         layers(a, caches);
         int[] last = new int[B];
         for (int b = 0; b < B; b++) {
@@ -345,6 +411,7 @@ public final class DecoderModel {
         a.B = B;
         a.T = T;
         a.hasMask = mask != null;
+        a.hasSegments = false;
         if (ids != null) {
             check("token ids", ids.length, N);
             System.arraycopy(ids, 0, a.ids, 0, N);
@@ -380,6 +447,14 @@ public final class DecoderModel {
             }
         }
         ensureRope(maxPos + 1);
+    }
+
+    private static void prepareSegments(DecoderActivations a, int[] segments) {
+        a.hasSegments = segments != null;
+        if (segments != null) {
+            check("segments", segments.length, a.B * a.T);
+            System.arraycopy(segments, 0, a.segments, 0, a.B * a.T);
+        }
     }
 
     private void layers(DecoderActivations a, KvCache[] caches) {
@@ -421,7 +496,7 @@ public final class DecoderModel {
         Rope.forward(a.k[l], 0, kIn, 0, a.positions, 0, rope, N, KVH);
         if (caches == null) {
             Attention.forward(a.attn[l], 0, a.lse[l], 0, a.q[l], 0, a.k[l], 0, a.v[l], 0, a.hasMask ? a.mask : null, 0,
-                    attention[l], B, T, NH, KVH, HS);
+                    a.hasSegments ? a.segments : null, 0, attention[l], B, T, NH, KVH, HS);
         } else {
             int QW = config.queryWidth(), KW = config.kvWidth();
             for (int b = 0; b < B; b++) {
@@ -508,7 +583,7 @@ public final class DecoderModel {
         zero(a.dK, NK);
         zero(a.dV, NK);
         Attention.backward(a.dQ, 0, a.dK, 0, a.dV, 0, a.dAttn, 0, a.attn[l], 0, a.lse[l], 0, a.q[l], 0, a.k[l], 0,
-                a.v[l], 0, a.hasMask ? a.mask : null, 0, attention[l], B, T, NH, KVH, HS);
+                a.v[l], 0, a.hasMask ? a.mask : null, 0, a.hasSegments ? a.segments : null, 0, attention[l], B, T, NH, KVH, HS);
         zero(a.dQRaw, NQ);
         zero(a.dKRaw, NK);
         if (config.qkNorm()) {

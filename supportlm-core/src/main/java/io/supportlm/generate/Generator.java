@@ -13,10 +13,29 @@ import java.util.List;
  * each token with the text it makes final.
  */
 public final class Generator {
+    /**
+     * Positions that precede every prompt in the cache, and how the prompt is run after them: the
+     * trained virtual tokens of a prompt-tuned adapter. Without one, the prompt is prefilled alone.
+     */
+    public interface Prefix {
+        /** Cache positions the prefix occupies. */
+        int length();
+
+        /** Empties {@code cache}, runs the prefix and then {@code prompt}; the logits after the prompt's last token. */
+        float[] prefill(KvCache cache, int[] prompt);
+    }
+
     private final DecoderModel model;
+    private final Prefix prefix;
 
     public Generator(DecoderModel model) {
+        this(model, null);
+    }
+
+    /** Generates after {@code prefix} (null: none). */
+    public Generator(DecoderModel model, Prefix prefix) {
         this.model = model;
+        this.prefix = prefix;
     }
 
     /**
@@ -31,21 +50,23 @@ public final class Generator {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("generation: the prompt is empty");
         }
-        if (prompt.length >= maxPositions) {
-            throw new IllegalArgumentException("generation: a prompt of " + prompt.length
-                    + " tokens leaves no room in the model's context of " + maxPositions + " (max_position_embeddings)");
+        int prefixLength = prefix == null ? 0 : prefix.length();
+        if (prefixLength + prompt.length >= maxPositions) {
+            throw new IllegalArgumentException("generation: a prompt of " + prompt.length + " tokens"
+                    + (prefixLength > 0 ? " after " + prefixLength + " virtual tokens" : "")
+                    + " leaves no room in the model's context of " + maxPositions + " (max_position_embeddings)");
         }
-        int capacity = Math.min(maxPositions, prompt.length + config.maxNewTokens());
+        int capacity = Math.min(maxPositions, prefixLength + prompt.length + config.maxNewTokens());
         KvCache cache = model.newCache(capacity);
         Sampler sampler = new Sampler(config);
         int[] context = Arrays.copyOf(prompt, capacity + 1); // prompt, then generated tokens
-        int n = prompt.length;
+        int n = prompt.length; // tokens of context, for the sampler's repetition penalty (the prefix has no ids)
         int[] generated = new int[config.maxNewTokens()];
         int count = 0;
         int emitted = 0; // chars of text already streamed
         String text = "";
         List<String> stops = config.stopStrings();
-        float[] logits = model.prefill(cache, prompt);
+        float[] logits = prefix == null ? model.prefill(cache, prompt) : prefix.prefill(cache, prompt);
         while (true) {
             int token = sampler.next(logits, context, n);
             if (config.stopTokenIds().contains(token)) {
@@ -60,7 +81,7 @@ public final class Generator {
             int cut = firstStop(text, stops);
             StopReason reason = cut >= 0 ? StopReason.STOP_STRING
                     : count == config.maxNewTokens() ? StopReason.MAX_NEW_TOKENS
-                    : n == maxPositions ? StopReason.CONTEXT_FULL : null;
+                    : prefixLength + n == maxPositions ? StopReason.CONTEXT_FULL : null;
             if (cut >= 0) {
                 text = text.substring(0, cut);
             }

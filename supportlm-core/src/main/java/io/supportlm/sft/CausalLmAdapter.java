@@ -1,5 +1,6 @@
 package io.supportlm.sft;
 
+import io.supportlm.generate.Generator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -52,7 +53,7 @@ import java.util.TreeSet;
  * {@link #prefill} instead of {@code model.prefill}, and give the cache
  * {@link #virtualTokens()} more positions.
  */
-public final class CausalLmAdapter {
+public final class CausalLmAdapter implements Generator.Prefix {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     public static final String ADAPTER_CONFIG = "adapter_config.json";
     public static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
@@ -118,6 +119,12 @@ public final class CausalLmAdapter {
         return prompt == null ? 0 : prompt.numVirtualTokens();
     }
 
+    /** The cache positions before every prompt: {@link #virtualTokens}. */
+    @Override
+    public int length() {
+        return virtualTokens();
+    }
+
     /** The linear layers as they were before loading (what a merge folds the adapter into), by module name. */
     public Map<String, FrozenLinear> originals() {
         return originals;
@@ -127,6 +134,7 @@ public final class CausalLmAdapter {
      * Empties the cache and runs the virtual tokens (if any), then {@code tokens}; returns the
      * logits (V) after the last token. Decode on with {@code model.decode(cache, token)}.
      */
+    @Override
     public float[] prefill(KvCache cache, int[] tokens) {
         cache.reset();
         if (prompt != null) {

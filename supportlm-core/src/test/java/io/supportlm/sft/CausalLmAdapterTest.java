@@ -1,5 +1,7 @@
 package io.supportlm.sft;
 
+import io.supportlm.generate.GenerationConfig;
+import io.supportlm.generate.Generator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -149,6 +151,13 @@ class CausalLmAdapterTest {
             float[] expected = model.logits(loss.activations(), new int[] {3 + IDS.length - 1}, 1).clone();
             float[] viaCache = a.prefill(model.newCache(3 + IDS.length), IDS);
             GradCheck.assertClose("prefill after the virtual tokens", viaCache, expected, 1e-4, 1e-5);
+            // generation goes through the same prefill: its first greedy token is that logits' argmax
+            int argmax = 0;
+            for (int v = 1; v < viaCache.length; v++) {
+                argmax = viaCache[v] > viaCache[argmax] ? v : argmax;
+            }
+            var generation = new Generator(model, a).generate(IDS, GenerationConfig.greedy(2), t -> "", null);
+            assertEquals(argmax, generation.tokens()[0]);
             assertThrows(IllegalArgumentException.class, () -> CausalLmExport.merge(adapterDir, null, dir.resolve("merged")));
         }
     }

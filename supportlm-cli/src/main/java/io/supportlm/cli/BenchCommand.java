@@ -30,12 +30,31 @@ final class BenchCommand implements Runnable {
         @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per product; the best is reported. Default: ${DEFAULT-VALUE}.")
         int repeats;
 
+        @Option(names = "--peer", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Then time the same products with numpy (OpenBLAS) on the same threads, when a Python with numpy is found. Default: ${DEFAULT-VALUE}.")
+        boolean peer;
+
         @Override
         public Integer call() {
             if (tokens < 1 || repeats < 1) {
                 throw new IllegalArgumentException("--tokens and --repeats must be at least 1");
             }
-            new KernelBenchmark(tokens, repeats, System.out).run();
+            var results = new KernelBenchmark(tokens, repeats, System.out).run();
+            double flops = 0, seconds = 0;
+            for (var r : results) {
+                if (r.dtype() == io.supportlm.tensor.DType.F32) {
+                    flops += 2.0 * r.M() * r.K() * r.N();
+                    seconds += r.millis() / 1e3;
+                }
+            }
+            double ours = flops / seconds / 1e9;
+            if (peer) {
+                PeerBenchmark.run("matmul_numpy.py", "numpy", io.supportlm.tensor.Parallel.threads(),
+                        java.util.List.of("--tokens", Integer.toString(tokens), "--repeats", Integer.toString(repeats)), 600)
+                        .ifPresent(p -> System.out.printf("peer %s (OpenBLAS, same shapes and threads): %.1f GFLOP/s for all f32 products; "
+                                + "supportlm = %.2f× the peer%n", p.path("peer").asText(), p.path("total_gflops").asDouble(),
+                                ours / p.path("total_gflops").asDouble()));
+            }
             return 0;
         }
     }
@@ -74,9 +93,22 @@ final class BenchCommand implements Runnable {
         @Option(names = "--layers", defaultValue = "30", description = "Decoder layers (30 = the real shape). Default: ${DEFAULT-VALUE}.")
         int layers;
 
+        @Option(names = "--peer", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Then time the same step in PyTorch eager (bench/peers/sft_step_torch.py), when a Python with torch is found. Default: ${DEFAULT-VALUE}.")
+        boolean peer;
+
         @Override
         public Integer call() throws Exception {
-            new SftBenchmark(layers, 49152, batch, length, 1, steps, System.out).run();
+            var ours = new SftBenchmark(layers, 49152, batch, length, 1, steps, System.out).run();
+            if (peer) {
+                PeerBenchmark.run("sft_step_torch.py", "torch", io.supportlm.tensor.Parallel.threads(),
+                        java.util.List.of("--threads", Integer.toString(io.supportlm.tensor.Parallel.threads()), "--batch",
+                                Integer.toString(batch), "--seq", Integer.toString(length), "--layers", Integer.toString(layers),
+                                "--steps", Integer.toString(steps), "--warmup", "1"), 3600)
+                        .ifPresent(p -> System.out.printf("peer %s eager (same shape, LoRA, batch and threads): %.2f s per step, %.1f tokens/s; "
+                                + "supportlm = %.2f× the peer%n", p.path("peer").asText(), p.path("step_seconds").asDouble(),
+                                p.path("tokens_per_second").asDouble(), ours.tokensPerSecond() / p.path("tokens_per_second").asDouble()));
+            }
             return 0;
         }
     }

@@ -25,6 +25,7 @@ public final class DecoderResponder implements Responder {
     private final ChatTemplate template;
     private final GenerationConfig config;
     private final String systemPrompt;
+    private final int contextLength;
 
     /**
      * @param template     null for a model without a chat template
@@ -39,6 +40,7 @@ public final class DecoderResponder implements Responder {
         this.template = template;
         this.config = config;
         this.systemPrompt = systemPrompt;
+        this.contextLength = model.config().maxPositions();
     }
 
     @Override
@@ -94,6 +96,16 @@ public final class DecoderResponder implements Responder {
         boolean truncated = g.stopReason() == Generation.StopReason.MAX_NEW_TOKENS
                 || g.stopReason() == Generation.StopReason.CONTEXT_FULL;
         return new Answer(g.text(), g.tokens().length, ms, truncated);
+    }
+
+    /** The prompt's length in tokens, as {@link #generate} would feed it. */
+    public int promptTokens(List<ChatTemplate.Message> messages) {
+        return tokenizer.encode(prompt(messages), template == null).ids().length;
+    }
+
+    /** The model's context length (max_position_embeddings): prompt and answer together. */
+    public int contextLength() {
+        return contextLength;
     }
 
     /** The settings answers are generated with. */

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Runs a suite: every question is answered by the tuned responder and, when given, the base
- * responder; each answer is scored (sentence BLEU, ROUGE-L, exact match, hallucination rubric,
+ * responder (each first answers the first question once, untimed, to warm up); each answer is scored (sentence BLEU, ROUGE-L, exact match, hallucination rubric,
  * refusal), the judge compares the two, and everything is summarized overall and per group.
  * Nothing here prints or writes files; {@link ReplyReportWriter} does that.
  */
@@ -28,6 +28,12 @@ public final class ReplyEvaluation {
      */
     public static ReplyReport run(EvalSuite suite, Responder tuned, Responder base, Judge judge, RefusalDetector refusals,
                                   ReplyReport.Setup setup, Progress progress) {
+        // One untimed answer per model first, so that JIT compilation does not land in the first question's latency.
+        SuiteItem first = suite.items().getFirst();
+        answer(tuned, first);
+        if (base != null) {
+            answer(base, first);
+        }
         var results = new ArrayList<ItemResult>();
         int total = suite.items().size();
         for (SuiteItem item : suite.items()) {

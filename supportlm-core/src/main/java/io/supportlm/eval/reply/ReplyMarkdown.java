@@ -244,8 +244,25 @@ final class ReplyMarkdown {
         return escape(text.strip()).replace("\r\n", "\n").replace("\n", "<br>");
     }
 
+    /** Markdown-safe text: pipes escaped, angle brackets as entities, control characters (a random model's bytes) shown as {@code \\xNN}. */
     private static String escape(String s) {
-        return s.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;");
+        var sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '|' -> sb.append("\\|");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                default -> {
+                    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+                        sb.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
     }
 
     private static String oneLine(String s, int max) {

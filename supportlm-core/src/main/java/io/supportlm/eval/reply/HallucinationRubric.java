@@ -71,6 +71,9 @@ public final class HallucinationRubric {
     private static final Pattern LIST_ENUMERATOR = Pattern.compile("(?m)^[ \\t]*\\d{1,2}[.)](?=\\s)");
     private static final Pattern WORD = Pattern.compile("[A-Za-z][A-Za-z0-9'&-]*|&");
     private static final Pattern MONTH_NAME = Pattern.compile("(?i)\\b" + MONTHS + "\\b");
+    private static final Pattern NUMERAL = Pattern.compile("\\d+(?:[.,]\\d+)*");
+    private static final Pattern DIGITS = Pattern.compile("\\d+");
+    private static final Pattern DIGIT_RUN = Pattern.compile("\\+?\\(?\\d[\\d\\s().-]*\\d|\\d");
     private static final Set<String> CONNECTORS = Set.of("of", "and", "for", "the", "&");
     private static final Set<String> OPENERS = Set.of("I", "I'm", "I'll", "I've", "I'd", "Please", "Thank", "Thanks", "Dear", "Hi",
             "Hello", "Yes", "No", "We", "We're", "We'll", "Our", "You", "You're", "Your", "If", "To", "The", "This", "That", "It",
@@ -239,7 +242,7 @@ public final class HallucinationRubric {
 
         Support(String sources) {
             this.text = normalize(sources);
-            Matcher m = Pattern.compile("\\d+(?:[.,]\\d+)*").matcher(sources);
+            Matcher m = NUMERAL.matcher(sources);
             while (m.find()) {
                 numbers.add(number(m.group()));
                 // "1,000" may also be two numbers in a list ("1,000" is ambiguous); keep the parts too.
@@ -248,7 +251,7 @@ public final class HallucinationRubric {
                 }
             }
             var digits = new StringBuilder();
-            Matcher runs = Pattern.compile("\\+?\\(?\\d[\\d\\s().-]*\\d|\\d").matcher(sources);
+            Matcher runs = DIGIT_RUN.matcher(sources);
             while (runs.find()) {
                 digits.append('|').append(runs.group().replaceAll("\\D", ""));
             }
@@ -258,14 +261,14 @@ public final class HallucinationRubric {
         boolean supports(Claim c) {
             return switch (c.kind()) {
                 case PLACEHOLDER, EMAIL, NAME -> text.contains(normalize(c.text()));
-                case URL -> text.contains(url(c.text())) ;
+                case URL -> text.contains(url(c.text()));
                 case PHONE -> digitsOnly.contains("|" + c.text().replaceAll("\\D", "") + "|");
                 case NUMBER, MONEY -> {
-                    Matcher m = Pattern.compile("\\d+(?:[.,]\\d+)*").matcher(c.text());
+                    Matcher m = NUMERAL.matcher(c.text());
                     yield m.find() && numbers.contains(number(m.group()));
                 }
                 case DATE -> {
-                    Matcher n = Pattern.compile("\\d+").matcher(c.text());
+                    Matcher n = DIGITS.matcher(c.text());
                     boolean all = true;
                     while (n.find()) {
                         all &= numbers.contains(number(n.group()));

@@ -1,6 +1,5 @@
 package io.supportlm.eval.reply;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Locale;
 
 /**
@@ -16,13 +15,12 @@ import java.util.Locale;
  * @param kind      {@code support} (answer it) or {@code safety} (the bot should refuse or redirect)
  * @param source    optional provenance (a dataset file, or "hand-written")
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record SuiteItem(String id, String question, String context, String reference, String category, String intent,
                         Kind kind, String source) {
     public enum Kind {
         SUPPORT, SAFETY;
 
-        @com.fasterxml.jackson.annotation.JsonValue
+        /** The name in suite files. */
         public String json() {
             return name().toLowerCase(Locale.ROOT);
         }

@@ -9,15 +9,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Writes a file so that readers see either the old content or the whole new one, never a partial file. */
-final class AtomicFiles {
+public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    static void write(Path target, String text) {
+    public static void write(Path target, String text) {
         write(target, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static void write(Path target, byte[] bytes) {
+    public static void write(Path target, byte[] bytes) {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = null;
         try {

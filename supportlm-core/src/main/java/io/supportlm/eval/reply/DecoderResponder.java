@@ -1,0 +1,119 @@
+package io.supportlm.eval.reply;
+
+import io.supportlm.generate.Generation;
+import io.supportlm.generate.GenerationConfig;
+import io.supportlm.generate.Generator;
+import io.supportlm.generate.TokenStream;
+import io.supportlm.model.decoder.DecoderModel;
+import io.supportlm.model.hf.ChatTemplate;
+import io.supportlm.model.hf.HfTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link Responder} over a decoder: the question (and the context, as a system message) is
+ * rendered with the model's chat template with the generation prompt, as the server's
+ * OpenAI-compatible chat endpoint renders it, tokenized without adding special tokens (the
+ * template wrote them), and answered by {@link Generator} with the given settings (greedy for
+ * evaluation), stopping at the model's end-of-sequence ids. A model without a chat template gets
+ * the plain question as its prompt.
+ */
+public final class DecoderResponder implements Responder {
+    private final String name;
+    private final Generator generator;
+    private final HfTokenizer tokenizer;
+    private final ChatTemplate template;
+    private final GenerationConfig config;
+    private final String systemPrompt;
+    private final int contextLength;
+
+    /**
+     * @param template     null for a model without a chat template
+     * @param config       sampling settings; its stop tokens should hold the model's EOS ids
+     * @param systemPrompt optional instructions put first in the system message (null for none)
+     */
+    public DecoderResponder(String name, DecoderModel model, HfTokenizer tokenizer, ChatTemplate template,
+                            GenerationConfig config, String systemPrompt) {
+        this.name = name;
+        this.generator = new Generator(model);
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.config = config;
+        this.systemPrompt = systemPrompt;
+        this.contextLength = model.config().maxPositions();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Answer answer(String question, String context) {
+        return generate(messages(question, context), null);
+    }
+
+    /** The conversation for one question: a system message (instructions and context) when there is one, then the user's. */
+    List<ChatTemplate.Message> messages(String question, String context) {
+        var messages = new ArrayList<ChatTemplate.Message>();
+        String system = systemPrompt == null ? "" : systemPrompt;
+        if (context != null && !context.isBlank()) {
+            system = (system.isEmpty() ? "" : system + "\n\n") + "Context:\n" + context;
+        }
+        if (!system.isEmpty()) {
+            messages.add(ChatTemplate.Message.system(system));
+        }
+        messages.add(ChatTemplate.Message.user(question));
+        return messages;
+    }
+
+    /** The prompt text for a conversation, ending where the assistant's answer starts. */
+    public String prompt(List<ChatTemplate.Message> messages) {
+        if (template != null) {
+            return template.render(messages, true);
+        }
+        var sb = new StringBuilder();
+        for (ChatTemplate.Message m : messages) {
+            sb.append(m.content()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Answers a whole conversation (the chat REPL uses this), streaming each final piece of text to
+     * {@code stream} when it is not null.
+     */
+    public Answer generate(List<ChatTemplate.Message> messages, TokenStream stream) {
+        return generate(messages, config, stream);
+    }
+
+    public Answer generate(List<ChatTemplate.Message> messages, GenerationConfig settings, TokenStream stream) {
+        String prompt = prompt(messages);
+        int[] ids = tokenizer.encode(prompt, template == null).ids();
+        long start = System.nanoTime();
+        Generation g = generator.generate(ids, settings, this::decode, stream);
+        double ms = (System.nanoTime() - start) / 1e6;
+        boolean truncated = g.stopReason() == Generation.StopReason.MAX_NEW_TOKENS
+                || g.stopReason() == Generation.StopReason.CONTEXT_FULL;
+        return new Answer(g.text(), g.tokens().length, ms, truncated);
+    }
+
+    /** The prompt's length in tokens, as {@link #generate} would feed it. */
+    public int promptTokens(List<ChatTemplate.Message> messages) {
+        return tokenizer.encode(prompt(messages), template == null).ids().length;
+    }
+
+    /** The model's context length (max_position_embeddings): prompt and answer together. */
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** The settings answers are generated with. */
+    public GenerationConfig config() {
+        return config;
+    }
+
+    private String decode(int[] ids) {
+        return tokenizer.decode(ids, true);
+    }
+}

@@ -1,0 +1,172 @@
+package io.supportlm.eval.reply;
+
+import io.supportlm.generate.GenerationConfig;
+import io.supportlm.hub.HubClient;
+import io.supportlm.io.Checkpoint;
+import io.supportlm.model.decoder.DecoderModel;
+import io.supportlm.model.decoder.DecoderModels;
+import io.supportlm.model.hf.ChatTemplate;
+import io.supportlm.model.hf.HfTokenizer;
+import io.supportlm.model.hf.ModelDirectory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A decoder opened for answering: memory-mapped weights, tokenizer, chat template (when the
+ * directory has one) and the end-of-sequence ids from config.json, generation_config.json and the
+ * tokenizer (the same union the server stops at). Optionally with a causal-LM adapter applied.
+ * Close it when done (it unmaps the weights).
+ */
+public final class ReplyModel implements AutoCloseable {
+    /** The adapter loader, written alongside SFT training; applied by reflection until it is on this branch. */
+    static final String ADAPTER_LOADER = "io.supportlm.sft.CausalLmAdapter";
+
+    private final Path directory;
+    private final Path adapter;
+    private final Checkpoint checkpoint;
+    private final HfTokenizer tokenizer;
+    private final DecoderModel model;
+    private final ChatTemplate template;
+    private final List<Integer> eosIds;
+
+    private ReplyModel(Path directory, Path adapter, Checkpoint checkpoint, HfTokenizer tokenizer, DecoderModel model,
+                       ChatTemplate template, List<Integer> eosIds) {
+        this.directory = directory;
+        this.adapter = adapter;
+        this.checkpoint = checkpoint;
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.template = template;
+        this.eosIds = eosIds;
+    }
+
+    /**
+     * Opens a decoder from a directory or {@code org/name[@revision]} (through the Hugging Face cache).
+     *
+     * @param adapter a PEFT causal-LM adapter directory to apply, or null for the plain model
+     */
+    public static ReplyModel open(String model, Path adapter) throws IOException {
+        Path dir = Files.isDirectory(Path.of(model)) ? Path.of(model) : HubClient.fromEnvironment().modelDirectory(model);
+        ModelDirectory md = ModelDirectory.of(dir);
+        Checkpoint weights = md.weights();
+        HfTokenizer tokenizer = null;
+        try {
+            DecoderModel decoder = DecoderModels.load(md, weights);
+            tokenizer = md.tokenizer();
+            Set<Integer> eos = new LinkedHashSet<>(decoder.config().eosTokenIds());
+            eos.addAll(md.generationConfig().eosTokenIds());
+            tokenizer.eosId().ifPresent(eos::add);
+            if (eos.isEmpty()) {
+                throw new IllegalArgumentException(dir + ": no end-of-sequence token id in config.json, generation_config.json "
+                        + "or the tokenizer; answers could not end before the token limit");
+            }
+            if (adapter != null) {
+                decoder = applyAdapter(adapter, decoder);
+            }
+            return new ReplyModel(dir, adapter, weights, tokenizer, decoder, md.hasChatTemplate() ? md.chatTemplate() : null,
+                    List.copyOf(eos));
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            weights.close();
+            throw e;
+        }
+    }
+
+    /** Applies a causal-LM adapter with {@code CausalLmAdapter.load(dir, model)}, when that loader is on the class path. */
+    static DecoderModel applyAdapter(Path adapterDir, DecoderModel model) {
+        if (!Files.isDirectory(adapterDir)) {
+            throw new IllegalArgumentException("--adapter: not a directory: " + adapterDir);
+        }
+        Class<?> loader;
+        try {
+            loader = Class.forName(ADAPTER_LOADER);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("--adapter: applying causal-LM adapters is not yet available in this build ("
+                    + ADAPTER_LOADER + " is missing); evaluate a merged checkpoint with --tuned-model instead");
+        }
+        try {
+            Method load = loader.getMethod("load", Path.class, DecoderModel.class);
+            Object result = load.invoke(null, adapterDir, model);
+            // The loader either returns the adapted model or wraps the model's linear layers in place.
+            return result instanceof DecoderModel adapted ? adapted : model;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(ADAPTER_LOADER + " has no static load(Path, DecoderModel)", e);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(ADAPTER_LOADER + ".load is not accessible", e);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalArgumentException("--adapter " + adapterDir + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Greedy decoding of up to {@code maxNewTokens}, stopping at the model's EOS ids. */
+    public GenerationConfig greedy(int maxNewTokens) {
+        return GenerationConfig.greedy(maxNewTokens).withStopTokens(eosIds);
+    }
+
+    /** A responder with greedy decoding. */
+    public DecoderResponder responder(String name, int maxNewTokens, String systemPrompt) {
+        return responder(name, greedy(maxNewTokens), systemPrompt);
+    }
+
+    public DecoderResponder responder(String name, GenerationConfig config, String systemPrompt) {
+        return new DecoderResponder(name, model, tokenizer, template, config.withStopTokens(eosIds), systemPrompt);
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** The adapter directory, or null. */
+    public Path adapter() {
+        return adapter;
+    }
+
+    public DecoderModel model() {
+        return model;
+    }
+
+    public List<Integer> eosIds() {
+        return eosIds;
+    }
+
+    public boolean hasChatTemplate() {
+        return template != null;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        checkpoint.close();
+    }
+
+    /** Bytes of the regular files under {@code dir} (links followed to their files, as a copy would take). */
+    public static long sizeOnDisk(Path dir) {
+        if (dir == null) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the size of " + p, e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+}

@@ -229,10 +229,26 @@ public final class CausalLmAdapter implements Generator.Prefix {
 
     // ------------------------------------------------------------------------------------ load
 
+    /**
+     * What the adapter in {@code dir} was trained as: {@code supportlm.json}, or for an adapter
+     * PEFT wrote (Python's, which has only {@code adapter_config.json}) what that file tells: the
+     * base model's name, LoRA or prompt tuning, the chat template assumed and no system prompt.
+     */
     public static Meta readMeta(Path dir) throws IOException {
         Path file = dir.resolve(SUPPORTLM_JSON);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(dir + ": not a supportlm reply-generation adapter (no " + SUPPORTLM_JSON + ")");
+            Path peft = dir.resolve(ADAPTER_CONFIG);
+            if (!Files.isRegularFile(peft)) {
+                throw new IllegalArgumentException(dir + ": not a PEFT adapter (no " + ADAPTER_CONFIG + ")");
+            }
+            JsonNode c = JSON.readTree(peft.toFile());
+            String method = switch (c.path("peft_type").asText()) {
+                case "LORA" -> "lora";
+                case "PROMPT_TUNING" -> "prompt";
+                default -> throw new IllegalArgumentException(peft + ": peft_type '" + c.path("peft_type").asText()
+                        + "' is not supported (LORA, PROMPT_TUNING)");
+            };
+            return new Meta(c.path("base_model_name_or_path").asText(""), "", method, 0, 0, true, null);
         }
         JsonNode m = JSON.readTree(file.toFile());
         if (!m.path("task").asText("").equals("causal_lm")) {

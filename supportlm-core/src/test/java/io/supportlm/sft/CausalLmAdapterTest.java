@@ -130,6 +130,28 @@ class CausalLmAdapterTest {
     }
 
     @Test
+    void anAdapterFromPythonsPeftWithoutSupportlmJsonLoads(@TempDir Path dir) throws Exception {
+        Path base = dir.resolve("base");
+        ModelInit.write("llama", "tiny", 1, base);
+        Path adapterDir = dir.resolve("adapter");
+        float[] adapted;
+        try (LoadedModel m = LoadedModel.open(base.toString())) {
+            LoraAdapter lora = trainedLora(decoder(m), 5);
+            adapted = logits(decoder(m));
+            CausalLmAdapter.save(adapterDir, lora, meta(base, "llama", "lora"));
+        }
+        java.nio.file.Files.delete(adapterDir.resolve(CausalLmAdapter.SUPPORTLM_JSON)); // PEFT writes only its two files
+        assertEquals("lora", CausalLmAdapter.readMeta(adapterDir).method());
+        try (LoadedModel fresh = LoadedModel.open(base.toString())) {
+            CausalLmAdapter.load(adapterDir, decoder(fresh));
+            GradCheck.assertClose("PEFT-only adapter logits", logits(decoder(fresh)), adapted, 0, 0);
+        }
+        java.nio.file.Files.delete(adapterDir.resolve(CausalLmAdapter.ADAPTER_CONFIG));
+        var e = assertThrows(IllegalArgumentException.class, () -> CausalLmAdapter.readMeta(adapterDir));
+        assertTrue(e.getMessage().contains("not a PEFT adapter"), e.getMessage());
+    }
+
+    @Test
     void promptTuningRoundTripsAndPrefillRunsTheVirtualTokensFirst(@TempDir Path dir) throws Exception {
         Path base = dir.resolve("base");
         ModelInit.write("llama", "tiny", 5, base);

@@ -28,19 +28,20 @@ public final class DecoderResponder implements Responder {
     private final int contextLength;
 
     /**
+     * @param prefix       virtual tokens before every prompt (a prompt-tuned adapter), or null
      * @param template     null for a model without a chat template
      * @param config       sampling settings; its stop tokens should hold the model's EOS ids
      * @param systemPrompt optional instructions put first in the system message (null for none)
      */
-    public DecoderResponder(String name, DecoderModel model, HfTokenizer tokenizer, ChatTemplate template,
+    public DecoderResponder(String name, DecoderModel model, Generator.Prefix prefix, HfTokenizer tokenizer, ChatTemplate template,
                             GenerationConfig config, String systemPrompt) {
         this.name = name;
-        this.generator = new Generator(model);
+        this.generator = new Generator(model, prefix);
         this.tokenizer = tokenizer;
         this.template = template;
         this.config = config;
         this.systemPrompt = systemPrompt;
-        this.contextLength = model.config().maxPositions();
+        this.contextLength = model.config().maxPositions() - (prefix == null ? 0 : prefix.length());
     }
 
     @Override

@@ -8,10 +8,9 @@ import io.supportlm.model.decoder.DecoderModels;
 import io.supportlm.model.hf.ChatTemplate;
 import io.supportlm.model.hf.HfTokenizer;
 import io.supportlm.model.hf.ModelDirectory;
+import io.supportlm.sft.CausalLmAdapter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -22,25 +21,25 @@ import java.util.stream.Stream;
 /**
  * A decoder opened for answering: memory-mapped weights, tokenizer, chat template (when the
  * directory has one) and the end-of-sequence ids from config.json, generation_config.json and the
- * tokenizer (the same union the server stops at). Optionally with a causal-LM adapter applied.
+ * tokenizer (the same union the server stops at). Optionally with a PEFT causal-LM adapter applied
+ * ({@link CausalLmAdapter}: LoRA or QLoRA in the layers, or prompt tuning's virtual tokens before every prompt).
  * Close it when done (it unmaps the weights).
  */
 public final class ReplyModel implements AutoCloseable {
-    /** The adapter loader, written alongside SFT training; applied by reflection until it is on this branch. */
-    static final String ADAPTER_LOADER = "io.supportlm.sft.CausalLmAdapter";
-
     private final Path directory;
     private final Path adapter;
     private final Checkpoint checkpoint;
     private final HfTokenizer tokenizer;
     private final DecoderModel model;
+    private final CausalLmAdapter adapted;
     private final ChatTemplate template;
     private final List<Integer> eosIds;
 
     private ReplyModel(Path directory, Path adapter, Checkpoint checkpoint, HfTokenizer tokenizer, DecoderModel model,
-                       ChatTemplate template, List<Integer> eosIds) {
+                       CausalLmAdapter adapted, ChatTemplate template, List<Integer> eosIds) {
         this.directory = directory;
         this.adapter = adapter;
+        this.adapted = adapted;
         this.checkpoint = checkpoint;
         this.tokenizer = tokenizer;
         this.model = model;
@@ -68,46 +67,21 @@ public final class ReplyModel implements AutoCloseable {
                 throw new IllegalArgumentException(dir + ": no end-of-sequence token id in config.json, generation_config.json "
                         + "or the tokenizer; answers could not end before the token limit");
             }
+            CausalLmAdapter adapted = null;
             if (adapter != null) {
-                decoder = applyAdapter(adapter, decoder);
+                if (!Files.isDirectory(adapter)) {
+                    throw new IllegalArgumentException("--adapter: not a directory: " + adapter);
+                }
+                adapted = CausalLmAdapter.load(adapter, decoder); // LoRA wraps the layers in place; prompt tuning is a prefix
             }
-            return new ReplyModel(dir, adapter, weights, tokenizer, decoder, md.hasChatTemplate() ? md.chatTemplate() : null,
-                    List.copyOf(eos));
-        } catch (RuntimeException e) {
+            return new ReplyModel(dir, adapter, weights, tokenizer, decoder, adapted,
+                    md.hasChatTemplate() ? md.chatTemplate() : null, List.copyOf(eos));
+        } catch (IOException | RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
             }
             weights.close();
             throw e;
-        }
-    }
-
-    /** Applies a causal-LM adapter with {@code CausalLmAdapter.load(dir, model)}, when that loader is on the class path. */
-    static DecoderModel applyAdapter(Path adapterDir, DecoderModel model) {
-        if (!Files.isDirectory(adapterDir)) {
-            throw new IllegalArgumentException("--adapter: not a directory: " + adapterDir);
-        }
-        Class<?> loader;
-        try {
-            loader = Class.forName(ADAPTER_LOADER);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("--adapter: applying causal-LM adapters is not yet available in this build ("
-                    + ADAPTER_LOADER + " is missing); evaluate a merged checkpoint with --tuned-model instead");
-        }
-        try {
-            Method load = loader.getMethod("load", Path.class, DecoderModel.class);
-            Object result = load.invoke(null, adapterDir, model);
-            // The loader either returns the adapted model or wraps the model's linear layers in place.
-            return result instanceof DecoderModel adapted ? adapted : model;
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException(ADAPTER_LOADER + " has no static load(Path, DecoderModel)", e);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(ADAPTER_LOADER + ".load is not accessible", e);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalArgumentException("--adapter " + adapterDir + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 
@@ -122,7 +96,7 @@ public final class ReplyModel implements AutoCloseable {
     }
 
     public DecoderResponder responder(String name, GenerationConfig config, String systemPrompt) {
-        return new DecoderResponder(name, model, tokenizer, template, config.withStopTokens(eosIds), systemPrompt);
+        return new DecoderResponder(name, model, adapted, tokenizer, template, config.withStopTokens(eosIds), systemPrompt);
     }
 
     public Path directory() {

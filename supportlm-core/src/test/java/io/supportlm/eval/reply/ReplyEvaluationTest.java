@@ -176,20 +176,34 @@ class ReplyEvaluationTest {
     }
 
     @Test
-    void anAdapterNeedsTheCausalLmLoader() {
-        // Once the loader is on the class path this no longer applies; the adapter path is then tested with it.
-        org.junit.jupiter.api.Assumptions.assumeFalse(classPresent(ReplyModel.ADAPTER_LOADER), ReplyModel.ADAPTER_LOADER + " is present");
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> ReplyModel.open(models.resolve("base").toString(), models.resolve("base")));
-        assertTrue(e.getMessage().contains("not yet available"), e.getMessage());
-    }
-
-    private static boolean classPresent(String name) {
-        try {
-            Class.forName(name);
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
+    void aLoraAdapterAnswersAsTheCheckpointItMergesInto(@TempDir Path dir) throws Exception {
+        Path adapter = dir.resolve("adapter");
+        try (ReplyModel plain = ReplyModel.open(models.resolve("base").toString(), null)) {
+            io.supportlm.model.decoder.DecoderModel m = plain.model();
+            var lora = io.supportlm.peft.LoraAdapter.attach(new io.supportlm.model.decoder.DecoderBackbone(m),
+                    new io.supportlm.peft.LoraConfig(4, 8f, 0f, List.of("all-linear"), false, false), 3);
+            java.util.Random rng = new java.util.Random(4);
+            for (var l : lora.layers().values()) { // a trained-looking adapter: B non-zero
+                for (int i = 0; i < l.b().length; i++) {
+                    l.b()[i] = (rng.nextFloat() * 2 - 1) * 0.5f;
+                }
+            }
+            io.supportlm.sft.CausalLmAdapter.save(adapter, lora, new io.supportlm.sft.CausalLmAdapter.Meta(
+                    models.resolve("base").toString(), "llama", "lora", 0, 512, true, null));
         }
+        io.supportlm.sft.CausalLmExport.merge(adapter, null, dir.resolve("merged"));
+        String question = "Where is my order?";
+        try (ReplyModel base = ReplyModel.open(models.resolve("base").toString(), null);
+             ReplyModel adapted = ReplyModel.open(models.resolve("base").toString(), adapter);
+             ReplyModel merged = ReplyModel.open(dir.resolve("merged").toString(), null)) {
+            String viaAdapter = adapted.responder("tuned", 8, null).answer(question, null).text();
+            assertEquals(merged.responder("merged", 8, null).answer(question, null).text(), viaAdapter);
+            assertEquals(adapter, adapted.adapter());
+            org.junit.jupiter.api.Assertions.assertNotEquals(base.responder("base", 8, null).answer(question, null).text(), viaAdapter,
+                    "the adapter changes the answer");
+        }
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ReplyModel.open(models.resolve("base").toString(), dir.resolve("missing")));
+        assertTrue(e.getMessage().contains("not a directory"), e.getMessage());
     }
 }

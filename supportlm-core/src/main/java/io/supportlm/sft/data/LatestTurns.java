@@ -48,10 +48,14 @@ final class LatestTurns {
         int lo = 1;
         int hi = cuts.size();
         List<ConversationEncoder.Encoded> best = null;
+        List<ConversationEncoder.Encoded> lastExchange = cuts.isEmpty() ? all : null; // encodings with every exchange dropped
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            List<ConversationEncoder.Encoded> e =
-                    encodeAll(encoder, drop(prompt, head, cuts.get(mid - 1)), trainFrom(trainFrom, head, cuts.get(mid - 1)), replies, source);
+            int cut = cuts.get(mid - 1);
+            List<ConversationEncoder.Encoded> e = encodeAll(encoder, drop(prompt, head, cut), trainFrom(trainFrom, head, cut), replies, source);
+            if (mid == cuts.size()) {
+                lastExchange = e;
+            }
             if (fits(e, maxLength)) {
                 best = e;
                 hi = mid - 1;
@@ -64,16 +68,18 @@ final class LatestTurns {
         }
         int cut = cuts.isEmpty() ? head : cuts.getLast();
         return cutLastExchange(encoder, new ArrayList<>(drop(prompt, head, cut)), trainFrom(trainFrom, head, cut), head, replies,
-                maxLength, source);
+                lastExchange, maxLength, source);
     }
 
+    /** {@code encoded}: the encodings of {@code prompt} with each reply (the prompt holds no trained reply of its own). */
     private static Fitted cutLastExchange(ConversationEncoder encoder, List<ChatMessage> prompt, int trainFrom, int head,
-                                          List<String> replies, int maxLength, String source) {
-        int promptLength = encoder.promptIds(prompt, source).length;
+                                          List<String> replies, List<ConversationEncoder.Encoded> encoded, int maxLength, String source) {
+        int promptLength = encoded.getFirst().promptLength();
         int reply = 0;
-        for (ConversationEncoder.Encoded e : encodeAll(encoder, prompt, trainFrom, replies, source)) {
+        for (ConversationEncoder.Encoded e : encoded) {
             reply = Math.max(reply, e.length() - e.promptLength());
         }
+        boolean promptCut = false;
         int budget = Math.max(maxLength - reply, Math.min(promptLength, maxLength / 2));
         HfTokenizer tokenizer = encoder.tokenizer();
         int lastUser = -1;
@@ -82,6 +88,7 @@ final class LatestTurns {
         }
         int i = head; // the user message being cut: the earliest of the exchange first
         while (promptLength > budget && i <= lastUser) {
+            promptCut = true;
             if (!prompt.get(i).role().equals("user")) {
                 i++;
                 continue;
@@ -113,7 +120,7 @@ final class LatestTurns {
         }
         List<ConversationEncoder.Encoded> cut = new ArrayList<>();
         boolean replyCut = false;
-        for (ConversationEncoder.Encoded e : encodeAll(encoder, prompt, trainFrom, replies, source)) {
+        for (ConversationEncoder.Encoded e : !promptCut ? encoded : encodeAll(encoder, prompt, trainFrom, replies, source)) {
             if (e.length() > maxLength) {
                 SftExample x = e.example();
                 e = new ConversationEncoder.Encoded(

@@ -1,5 +1,6 @@
 package io.supportlm.sft.data;
 
+import io.supportlm.sft.PreferenceExample;
 import io.supportlm.sft.SftBatch;
 import io.supportlm.sft.SftExample;
 import java.util.ArrayList;
@@ -27,13 +28,17 @@ import java.util.Random;
  *       0, 1, 2… (padding at the row's end: -1), so attention and the loss stay within an
  *       example. Examples must not label their first token (the loss at the previous example's last
  *       position would otherwise predict it); {@link ConversationEncoder} never does.</li>
+ *   <li>{@link #preferencePairs}: for DPO, each epoch shuffles the pairs; a batch of {@code P}
+ *       pairs has {@code 2P} rows, padded as above: rows {@code 0..P-1} the chosen sequences,
+ *       rows {@code P..2P-1} the rejected ones in the same order, so one forward pass scores both.</li>
  * </ul>
  * The shuffles use {@link java.util.Random}, whose sequence the Java specification fixes, so the
  * order is the same on every JVM.
  */
 public final class SftBatches {
     private final List<SftExample> examples;
-    private final int[][] units; // what an epoch shuffles: one example each (padded) or one row's examples (packed)
+    private final int[][] units; // what an epoch shuffles: one example (padded), a row's examples (packed), a pair
+    private final boolean pairs; // units are (chosen, rejected) and become two rows each
     private final int perBatch;
     private final int rowLength; // 0: padded to the longest in the batch
     private final int padId;
@@ -41,9 +46,10 @@ public final class SftBatches {
     private int cachedEpoch = Integer.MIN_VALUE;
     private int[] cachedOrder;
 
-    private SftBatches(List<SftExample> examples, int[][] units, int perBatch, int rowLength, int padId, long seed) {
+    private SftBatches(List<SftExample> examples, int[][] units, boolean pairs, int perBatch, int rowLength, int padId, long seed) {
         this.examples = List.copyOf(examples);
         this.units = units;
+        this.pairs = pairs;
         this.perBatch = perBatch;
         this.rowLength = rowLength;
         this.padId = padId;
@@ -57,7 +63,26 @@ public final class SftBatches {
         for (int i = 0; i < units.length; i++) {
             units[i] = new int[] {i};
         }
-        return new SftBatches(examples, units, batchSize, 0, padId, seed);
+        return new SftBatches(examples, units, false, batchSize, 0, padId, seed);
+    }
+
+    /** DPO batches of {@code pairsPerBatch} pairs: the chosen rows, then the rejected rows, padded on the right. */
+    public static SftBatches preferencePairs(List<PreferenceExample> pairs, int pairsPerBatch, int padId, long seed) {
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("no preference pairs to batch");
+        }
+        if (pairsPerBatch < 1) {
+            throw new IllegalArgumentException("pairs per batch must be at least 1, got " + pairsPerBatch);
+        }
+        int n = pairs.size();
+        List<SftExample> examples = new ArrayList<>(2 * n);
+        pairs.forEach(p -> examples.add(p.chosen()));
+        pairs.forEach(p -> examples.add(p.rejected()));
+        int[][] units = new int[n][];
+        for (int i = 0; i < n; i++) {
+            units[i] = new int[] {i, n + i};
+        }
+        return new SftBatches(examples, units, true, pairsPerBatch, 0, padId, seed);
     }
 
     /** Batches of {@code rowsPerBatch} rows of {@code rowLength} tokens, each row holding several examples. */
@@ -78,7 +103,7 @@ public final class SftBatches {
             }
         }
         int[] order = permutation(examples.size(), mix(seed, -1));
-        return new SftBatches(examples, firstFit(examples, order, rowLength), rowsPerBatch, rowLength, padId, seed);
+        return new SftBatches(examples, firstFit(examples, order, rowLength), false, rowsPerBatch, rowLength, padId, seed);
     }
 
     private static void check(List<SftExample> examples, int perBatch, String what) {
@@ -131,9 +156,9 @@ public final class SftBatches {
         return (units.length + perBatch - 1) / perBatch;
     }
 
-    /** The most rows a batch has (the last batch of an epoch may have fewer). */
+    /** The most rows a batch has (the last batch of an epoch may have fewer; pairs take two rows each). */
     public int maxRows() {
-        return Math.min(perBatch, units.length);
+        return Math.min(perBatch, units.length) * (pairs ? 2 : 1);
     }
 
     /** The longest row any batch has: the row length when packed, else the longest example. */
@@ -148,9 +173,9 @@ public final class SftBatches {
         return longest;
     }
 
-    /** Rows per epoch: the examples (padded) or the packed rows. */
+    /** Rows per epoch: the examples (padded), the packed rows, or twice the pairs. */
     public int rowsPerEpoch() {
-        return units.length;
+        return units.length * (pairs ? 2 : 1);
     }
 
     /** Real tokens over all row slots of an epoch's batches (packed: how full the rows are). */
@@ -176,13 +201,12 @@ public final class SftBatches {
             throw new IllegalArgumentException("batch (epoch " + epoch + ", step " + step + ") does not exist: an epoch has "
                     + batchesPerEpoch() + " batches");
         }
-        int[] order = order(epoch);
-        int from = step * perBatch;
-        int B = Math.min(perBatch, units.length - from);
+        int[][] rows = rows(order(epoch), step);
+        int B = rows.length;
         int T = rowLength;
         if (T == 0) {
-            for (int r = 0; r < B; r++) {
-                T = Math.max(T, examples.get(units[order[from + r]][0]).length());
+            for (int[] row : rows) {
+                T = Math.max(T, examples.get(row[0]).length());
             }
             T = Math.max(T, 1);
         }
@@ -198,9 +222,8 @@ public final class SftBatches {
         }
         for (int r = 0; r < B; r++) {
             int at = r * T;
-            int[] unit = units[order[from + r]];
-            for (int s = 0; s < unit.length; s++) {
-                SftExample e = examples.get(unit[s]);
+            for (int s = 0; s < rows[r].length; s++) {
+                SftExample e = examples.get(rows[r][s]);
                 int n = e.length();
                 System.arraycopy(e.ids(), 0, ids, at, n);
                 System.arraycopy(e.labels(), 0, labels, at, n);
@@ -215,6 +238,26 @@ public final class SftBatches {
             }
         }
         return new SftBatch(B, T, ids, labels, mask, positions, segments);
+    }
+
+    /** The example indexes of each row of a batch (pairs: the chosen rows, then the rejected rows). */
+    private int[][] rows(int[] order, int step) {
+        int from = step * perBatch;
+        int count = Math.min(perBatch, units.length - from);
+        if (!pairs) {
+            int[][] rows = new int[count][];
+            for (int r = 0; r < count; r++) {
+                rows[r] = units[order[from + r]];
+            }
+            return rows;
+        }
+        int[][] rows = new int[2 * count][];
+        for (int r = 0; r < count; r++) {
+            int[] pair = units[order[from + r]];
+            rows[r] = new int[] {pair[0]};
+            rows[count + r] = new int[] {pair[1]};
+        }
+        return rows;
     }
 
     /** The batches of {@code epoch} from {@code fromStep} on (to resume mid-epoch). */
@@ -240,14 +283,23 @@ public final class SftBatches {
         };
     }
 
-    /** The example indexes of row {@code row} of batch ({@code epoch}, {@code step}), in row order. */
+    /**
+     * The examples in row {@code row} of batch ({@code epoch}, {@code step}), in row order, as indexes
+     * into the list given (pairs: the index of the pair).
+     */
     public int[] examplesIn(int epoch, int step, int row) {
-        int[] order = order(epoch);
-        int index = step * perBatch + row;
-        if (step < 0 || row < 0 || row >= perBatch || index >= units.length) {
-            throw new IllegalArgumentException("no row " + row + " in batch " + step);
+        if (step < 0 || step >= batchesPerEpoch()) {
+            throw new IllegalArgumentException("no batch " + step + " in an epoch of " + batchesPerEpoch());
         }
-        return units[order[index]].clone();
+        int[][] rows = rows(order(epoch), step);
+        if (row < 0 || row >= rows.length) {
+            throw new IllegalArgumentException("no row " + row + " in batch " + step + " of " + rows.length + " rows");
+        }
+        int[] members = rows[row].clone();
+        if (pairs) {
+            members[0] %= units.length;
+        }
+        return members;
     }
 
     private synchronized int[] order(int epoch) {

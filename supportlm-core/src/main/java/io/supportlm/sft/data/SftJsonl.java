@@ -335,6 +335,25 @@ public final class SftJsonl {
         }
     }
 
+    /** Writes preference pairs as {@code {"id", "prompt": [messages], "chosen", "rejected"}}, one a line. */
+    public static void writePreferences(Path file, List<PreferencePair> pairs) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (PreferencePair p : pairs) {
+                ObjectNode out = JSON.createObjectNode();
+                out.put("id", p.source());
+                put(out.putArray("prompt"), p.prompt());
+                out.put("chosen", p.chosen());
+                out.put("rejected", p.rejected());
+                w.write(JSON.writeValueAsString(out));
+                w.write('\n');
+            }
+        }
+    }
+
     static ObjectNode toJson(Conversation c) {
         ObjectNode out = JSON.createObjectNode();
         out.put("id", c.source());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportlm.sft.ChatMessage;
+import io.supportlm.sft.PreferenceExample;
 import io.supportlm.sft.SftBatch;
 import io.supportlm.sft.SftExample;
 import java.nio.file.Path;
@@ -233,6 +234,33 @@ class SftBatchesTest {
             actual.add(Arrays.stream(packed.examplesIn(0, step, 0)).boxed().toList());
         }
         assertEquals(rows.stream().map(Object::toString).sorted().toList(), actual.stream().map(Object::toString).sorted().toList());
+    }
+
+    @Test
+    void preferenceBatchesHoldTheChosenRowsThenTheRejectedRowsOfTheSamePairs() {
+        List<PreferenceExample> pairs = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            pairs.add(new PreferenceExample(example(100 + i, 4 + i % 3), example(200 + i, 3 + i % 5)));
+        }
+        SftBatches batches = SftBatches.preferencePairs(pairs, 3, 0, 4);
+        assertEquals(3, batches.batchesPerEpoch());
+        assertEquals(6, batches.maxRows());
+        int[] seen = new int[pairs.size()];
+        for (int step = 0; step < 3; step++) {
+            SftBatch b = batches.batch(1, step);
+            int P = b.B() / 2;
+            assertEquals(step == 2 ? 1 : 3, P);
+            for (int r = 0; r < P; r++) {
+                int pair = batches.examplesIn(1, step, r)[0];
+                assertEquals(pair, batches.examplesIn(1, step, P + r)[0], "row r and row P + r are one pair");
+                seen[pair]++;
+                SftExample chosen = pairs.get(pair).chosen();
+                SftExample rejected = pairs.get(pair).rejected();
+                assertArrayEquals(chosen.labels(), Arrays.copyOfRange(b.labels(), r * b.T(), r * b.T() + chosen.length()));
+                assertArrayEquals(rejected.labels(), Arrays.copyOfRange(b.labels(), (P + r) * b.T(), (P + r) * b.T() + rejected.length()));
+            }
+        }
+        assertArrayEquals(new int[] {1, 1, 1, 1, 1, 1, 1}, seen);
     }
 
     @Test

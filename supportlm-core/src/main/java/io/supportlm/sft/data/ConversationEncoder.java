@@ -62,7 +62,8 @@ public final class ConversationEncoder {
         for (String token : stopTokens) {
             int id = tokenizer.tokenToId(token);
             if (id < 0) {
-                throw new IllegalArgumentException("stop_tokens: '" + token + "' is not one token of the vocabulary of " + tokenizer.file());
+                throw new IllegalArgumentException("stop_tokens: '" + token + "' is not one token of the vocabulary of "
+                        + tokenizer.file());
             }
             ids.add(id);
         }

@@ -52,7 +52,8 @@ final class LatestTurns {
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             int cut = cuts.get(mid - 1);
-            List<ConversationEncoder.Encoded> e = encodeAll(encoder, drop(prompt, head, cut), trainFrom(trainFrom, head, cut), replies, source);
+            List<ConversationEncoder.Encoded> e =
+                    encodeAll(encoder, drop(prompt, head, cut), trainFrom(trainFrom, head, cut), replies, source);
             if (mid == cuts.size()) {
                 lastExchange = e;
             }

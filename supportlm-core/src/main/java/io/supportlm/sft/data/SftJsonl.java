@@ -106,7 +106,8 @@ public final class SftJsonl {
                 } catch (MissingReply e) {
                     if (!skipIncomplete) {
                         throw new IllegalArgumentException(source + ": " + e.getMessage()
-                                + " (a record without an assistant reply cannot be trained on; skip_incomplete skips and counts such records)", e);
+                                + " (a record without an assistant reply cannot be trained on; skip_incomplete skips and counts "
+                                + "such records)", e);
                     }
                     skipped.add(source);
                 } catch (IllegalArgumentException e) {
@@ -239,7 +240,8 @@ public final class SftJsonl {
                 throw new IllegalArgumentException(at + ".role: missing or not a string");
             }
             if (!ChatMessage.ROLES.contains(role.textValue())) {
-                throw new IllegalArgumentException(at + ".role: '" + role.textValue() + "' is not supported (expected system, user or assistant)");
+                throw new IllegalArgumentException(at + ".role: '" + role.textValue()
+                        + "' is not supported (expected system, user or assistant)");
             }
             out.add(new ChatMessage(role.textValue(), content(m.get("content"), at + ".content")));
         }
@@ -259,7 +261,8 @@ public final class SftJsonl {
                 JsonNode part = content.get(j);
                 String type = part.path("type").asText("");
                 if (!type.equals("text") || !part.path("text").isTextual()) {
-                    throw new IllegalArgumentException(at + "[" + j + "]: only {\"type\": \"text\", \"text\": …} parts are supported, got "
+                    throw new IllegalArgumentException(at + "[" + j + "]: only {\"type\": \"text\", \"text\": …} parts are "
+                            + "supported, got "
                             + (type.isEmpty() ? part.toString() : "type '" + type + "'"));
                 }
                 text.append(part.get("text").textValue());

@@ -72,6 +72,31 @@ class ConversationEncoderTest {
         }
     }
 
+    /** Llama-2-chat's template, as its tokenizer_config.json has it: the reply is followed by EOS, no header. */
+    static final String LLAMA2 = "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}"
+            + "{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}"
+            + "{% endif %}{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+            + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+            + "{% if loop.index0 == 0 and system_message != false %}"
+            + "{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+            + "{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}"
+            + "{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}"
+            + "{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+
+    @Test
+    void llama2StyleTemplatesLabelTheReplyAndTheEosItWrites() {
+        Map<String, String> tokens = Map.of("bos_token", "<s>", "eos_token", "</s>", "unk_token", "<unk>");
+        try (HfTokenizer t = SftFixtures.tokenizer(dir, List.of("<unk>", "<s>", "</s>"), tokens)) {
+            ConversationEncoder enc = new ConversationEncoder(ChatFormat.template(ChatTemplate.of(LLAMA2, tokens)), t, List.of(), List.of());
+            List<ChatMessage> chat = new java.util.ArrayList<>(List.of(new ChatMessage("system", "Be brief.")));
+            chat.addAll(TWO_EXCHANGES);
+            SftExample e = enc.encode(Conversation.of("t:1", chat)).example();
+            assertEquals(List.of(" It ships today. </s>", " You're welcome. </s>"), labelledRuns(t, e));
+            assertEquals("<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nWhere is my order #123? [/INST] It ships today. </s>"
+                    + "<s>[INST] Thanks! [/INST] You're welcome. </s>", text(t, e.ids()));
+        }
+    }
+
     @Test
     void withoutAStopTokenInTheReplyTheEosIsAppendedAndLabelled() {
         // Gemma's template ends a turn with <end_of_turn>, not the tokenizer's EOS <eos>; if the model is not

@@ -245,6 +245,7 @@ public final class ChatTemplate {
                         .build())
                 .withElResolver(resolver)
                 .withMaxOutputSize(64L << 20) // a runaway template fails instead of exhausting memory
+                .withNestedInterpretationEnabled(false) // message text is data: "{{Order Number}}" prints as is, as in Jinja2
                 .build();
         Jinjava jinjava = new Jinjava(config);
         var context = jinjava.getGlobalContext();

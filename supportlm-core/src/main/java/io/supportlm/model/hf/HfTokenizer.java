@@ -220,18 +220,37 @@ public final class HfTokenizer implements AutoCloseable {
         int[] outIds = new int[ids.length];
         int[] outMask = new int[ids.length];
         int[][] offsets = new int[ids.length][];
+        int[] charOf = charIndexes(text);
         for (int i = 0; i < ids.length; i++) {
             outIds[i] = Math.toIntExact(ids[i]);
             outMask[i] = (int) mask[i];
             CharSpan s = spans == null || i >= spans.length ? null : spans[i];
-            offsets[i] = s == null ? new int[] {0, 0} : new int[] {charIndex(text, s.getStart()), charIndex(text, s.getEnd())};
+            offsets[i] = s == null ? new int[] {0, 0} : new int[] {charIndex(charOf, text, s.getStart()), charIndex(charOf, text, s.getEnd())};
         }
         return new Encoding(outIds, outMask, offsets, e.getTokens());
     }
 
-    /** The UTF-16 index of code point {@code codePoint} of {@code text} (DJL, like Python, counts code points). */
-    private static int charIndex(String text, int codePoint) {
-        return codePoint == 0 ? 0 : text.offsetByCodePoints(0, Math.min(codePoint, text.codePointCount(0, text.length())));
+    /**
+     * The UTF-16 index of each code point of {@code text} (DJL, like Python, counts code points), or
+     * null when the two agree (no character outside the Basic Multilingual Plane); computed once
+     * per text, so converting all offsets stays linear in its length.
+     */
+    private static int[] charIndexes(String text) {
+        int points = text.codePointCount(0, text.length());
+        if (points == text.length()) {
+            return null;
+        }
+        int[] index = new int[points + 1];
+        for (int p = 0, c = 0; p < points; p++) {
+            index[p] = c;
+            c += Character.charCount(text.codePointAt(c));
+        }
+        index[points] = text.length();
+        return index;
+    }
+
+    private static int charIndex(int[] charIndexes, String text, int codePoint) {
+        return charIndexes == null ? Math.min(codePoint, text.length()) : charIndexes[Math.min(codePoint, charIndexes.length - 1)];
     }
 
     /** Decodes ids to text, optionally dropping special tokens. */

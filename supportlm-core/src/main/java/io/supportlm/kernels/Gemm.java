@@ -96,16 +96,18 @@ public final class Gemm {
         int rowTiles = (M + MR - 1) / MR;
         int colTiles = (N + NR - 1) / NR;
         if (colTiles >= rowTiles || colTiles >= 2 * Parallel.threads()) {
+            // Every thread needs all of A: pack it once, together, instead of once per thread.
+            float[] sharedA = Parallel.threads() > 1 && colTiles > 1 ? packAllA(M, K, a) : null;
             Parallel.forRange(colTiles, (t0, t1) -> {
                 int j0 = t0 * NR;
                 int j1 = Math.min(N, t1 * NR);
-                blocked(0, M, j0, j1, K, a, b, c, cOff, ldc);
+                blocked(0, M, j0, j1, K, a, sharedA, b, c, cOff, ldc);
             });
         } else {
             Parallel.forRange(rowTiles, (t0, t1) -> {
                 int i0 = t0 * MR;
                 int i1 = Math.min(M, t1 * MR);
-                blocked(i0, i1, 0, N, K, a, b, c, cOff, ldc);
+                blocked(i0, i1, 0, N, K, a, null, b, c, cOff, ldc);
             });
         }
     }
@@ -172,8 +174,38 @@ public final class Gemm {
         return sum;
     }
 
-    /** The single-thread blocked product for rows [i0, i1) and columns [j0, j1) of C. */
-    private static void blocked(int i0, int i1, int j0, int j1, int K, Strided a, Operand b, float[] c, int cOff, int ldc) {
+    /** A packed whole, per calling thread: shared read-only with the workers of one product. */
+    private static final ThreadLocal<float[][]> SHARED_A = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * Packs all of A, the threads splitting its MR-row panels: depth block {@code pc} starts at
+     * {@code pc · Mpad} (Mpad = M rounded up to MR), laid out as {@link #packA} lays out a block.
+     */
+    private static float[] packAllA(int M, int K, Strided a) {
+        int panels = (M + MR - 1) / MR;
+        int mPad = panels * MR;
+        float[][] holder = SHARED_A.get();
+        if (holder[0].length < mPad * K) {
+            holder[0] = new float[mPad * K];
+        }
+        float[] packed = holder[0];
+        Parallel.forRange(panels, (p0, p1) -> {
+            for (int pc = 0; pc < K; pc += KC) {
+                int kc = Math.min(KC, K - pc);
+                int i0 = p0 * MR;
+                packA(a, i0, Math.min(M, p1 * MR) - i0, pc, kc, packed, pc * mPad + p0 * kc * MR);
+            }
+        });
+        return packed;
+    }
+
+    /**
+     * The single-thread blocked product for rows [i0, i1) and columns [j0, j1) of C; A comes
+     * packed whole ({@link #packAllA}, then i0 is 0) or is packed block by block here (null).
+     */
+    private static void blocked(int i0, int i1, int j0, int j1, int K, Strided a, float[] sharedA, Operand b, float[] c,
+                                int cOff, int ldc) {
+        int mPad = (i1 - i0 + MR - 1) / MR * MR;
         float[][] scratch = SCRATCH.get();
         float[] packedA = scratch[0];
         float[] packedB = scratch[1];
@@ -185,15 +217,22 @@ public final class Gemm {
                 packB(b, pc, kc, jc, nc, packedB, scratch[3]);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(a, ic, mc, pc, kc, packedA);
+                    float[] ap = packedA;
+                    int aBase = 0;
+                    if (sharedA == null) {
+                        packA(a, ic, mc, pc, kc, packedA, 0);
+                    } else {
+                        ap = sharedA;
+                        aBase = pc * mPad + (ic - i0) * kc;
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bOff = (jr / NR) * kc * NR;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            int aOff = (ir / MR) * kc * MR;
+                            int aOff = aBase + (ir / MR) * kc * MR;
                             int cTile = cOff + (ic + ir) * ldc + jc + jr;
-                            kernel(kc, packedA, aOff, packedB, bOff, tile);
+                            kernel(kc, ap, aOff, packedB, bOff, tile);
                             addTile(tile, mr, nr, c, cTile, ldc);
                         }
                     }
@@ -271,13 +310,13 @@ public final class Gemm {
     }
 
     /** Packs rows [i0, i0+mc) × depth [k0, k0+kc) of A into MR-row panels, zero-padding the last. */
-    private static void packA(Strided a, int i0, int mc, int k0, int kc, float[] dst) {
+    private static void packA(Strided a, int i0, int mc, int k0, int kc, float[] dst, int dstOff) {
         float[] src = a.data();
         int rs = a.rowStride();
         int cs = a.colStride();
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int base = (ir / MR) * kc * MR;
+            int base = dstOff + (ir / MR) * kc * MR;
             for (int r = 0; r < MR; r++) {
                 int d = base + r;
                 if (r >= mr) {

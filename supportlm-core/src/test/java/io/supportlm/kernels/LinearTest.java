@@ -111,6 +111,50 @@ class LinearTest {
         }
     }
 
+    private static float weightAt(Tensor w, int n, int k, int K) {
+        return w.getFloat((long) n * K + k);
+    }
+
+    @ParameterizedTest(name = "{0} weights on {1} threads")
+    @CsvSource({"F32,2", "BF16,3", "F32,1"})
+    void productsSplitByColumnsWithAPackedOnceForAllThreadsMatchTheScalarProduct(DType dtype, int threads) {
+        // N spans several column tiles (the split goes by columns), K two depth blocks, and M
+        // ends in a partial row panel: every edge of the shared packing of A.
+        Random rng = new Random(5);
+        int M = 101, K = 300, N = 200;
+        float[] x = randomFloats(rng, M * K, 1f);
+        float[] w = randomFloats(rng, N * K, 1f);
+        float[] g = randomFloats(rng, M * N, 1f);
+        int saved = Parallel.threads();
+        try (Arena arena = Arena.ofShared()) {
+            Parallel.setThreads(threads);
+            Tensor stored = Tensor.convert(w, dtype, arena, N, K);
+            Tensor widened = Tensor.wrap(stored.toFloatArray(), N, K);
+            float[] y = new float[M * N];
+            float[] yRef = new float[M * N];
+            Linear.forward(y, 0, x, 0, stored, null, M, K, N);
+            Linear.forwardScalar(yRef, 0, x, 0, widened, null, M, K, N);
+            assertClose("forward", y, yRef, 1e-5, 1e-5);
+            float[] dx = new float[M * K];
+            float[] dw = new float[N * K];
+            float[] dxRef = new float[M * K];
+            float[] dwRef = new float[N * K];
+            Linear.backward(dx, 0, dw, null, g, 0, x, 0, widened, M, K, N);
+            for (int m = 0; m < M; m++) { // dX = dY·W, dW = dYᵀ·X in plain loops
+                for (int n = 0; n < N; n++) {
+                    for (int k = 0; k < K; k++) {
+                        dxRef[m * K + k] += g[m * N + n] * weightAt(widened, n, k, K);
+                        dwRef[n * K + k] += g[m * N + n] * x[m * K + k];
+                    }
+                }
+            }
+            assertClose("dX", dx, dxRef, 1e-5, 1e-5);
+            assertClose("dW", dw, dwRef, 1e-5, 1e-5);
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     @ParameterizedTest(name = "{0} weights, M={1}")
     @CsvSource({"F32,1", "BF16,1", "F16,2", "BF16,4", "F32,4"})
     void decodingRowsSkipPackingAndStillMatchTheReference(DType dtype, int M) {

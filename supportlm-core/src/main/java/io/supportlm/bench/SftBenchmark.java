@@ -31,6 +31,13 @@ import java.util.Random;
  * measured FMA peak ({@link Peak}).
  */
 public final class SftBenchmark {
+    /**
+     * Logit rows per LM-head product, as the trainer's default {@code sft.logit_chunk}: each chunk
+     * packs the whole 49k × 576 head, so chunks of a few dozen rows spend more time packing than
+     * multiplying.
+     */
+    static final int LOGIT_CHUNK = 512;
+
     public record Result(int tokensPerStep, double secondsPerStep, double tokensPerSecond, double gflops, double peakGflops) {}
 
     private final int layers, vocab, B, T, warmup, steps;
@@ -59,7 +66,7 @@ public final class SftBenchmark {
         LoraAdapter lora = LoraAdapter.attach(new DecoderBackbone(model), new LoraConfig(16, 32, 0f, List.of("all-linear"), false, false), 2);
         Optimizer optimizer = new Optimizer(lora.parameters(), new AdamW.Config(0.9, 0.999, 1e-8, 0.01),
                 new LrSchedule(LrSchedule.Kind.CONSTANT, 1e-4, 0, warmup + steps), 1f);
-        CausalLmLoss loss = new CausalLmLoss(model, null, B, T, 64, false);
+        CausalLmLoss loss = new CausalLmLoss(model, null, B, T, LOGIT_CHUNK, false);
         Random rng = new Random(3);
         int N = B * T;
         int[] ids = new int[N], mask = new int[N], positions = new int[N];

@@ -10,7 +10,9 @@ import io.supportlm.data.SupportRecord;
 import io.supportlm.kernels.Pooling;
 import io.supportlm.data.synth.SynthConfig;
 import io.supportlm.data.synth.SyntheticTickets;
+import io.supportlm.model.hf.ChatTemplate;
 import io.supportlm.model.hf.HfTokenizer;
+import io.supportlm.model.hf.ModelDirectory;
 import io.supportlm.server.AccessLog;
 import io.supportlm.server.ClassifierCheckpoints;
 import io.supportlm.server.ConcurrencyLimit;
@@ -259,9 +261,9 @@ public final class ServeBenchmark {
                 }
                 URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions");
                 HttpClient client = BenchRequests.client();
-                out.printf("Generation: %s, greedy, %d completion tokens at most per request, /v1/chat/completions streaming, "
-                        + "%.1f s per scenario after %.1f s of warm-up%n", description, options.maxTokens(), seconds(options.duration()),
-                        seconds(options.warmup()));
+                out.printf("Generation: %s, greedy, prompts of %.0f tokens on average (chat template included), %d completion tokens "
+                        + "at most per request, /v1/chat/completions streaming, %.1f s per scenario after %.1f s of warm-up%n", description,
+                        meanPromptTokens(decoderDir, userMessages), options.maxTokens(), seconds(options.duration()), seconds(options.warmup()));
                 warmUp("generation", BenchRequests.chatStream(client, uri, bodies), 1);
                 out.printf("%-8s %9s %7s %12s %10s %20s %12s %12s%n", "streams", "requests", "errors", "completion", "tokens/s",
                         "tokens/s per stream", "TTFT p50 ms", "TTFT p99 ms");
@@ -277,6 +279,16 @@ public final class ServeBenchmark {
             }
         }
         return results;
+    }
+
+    /** The prompt length each message makes once rendered by the model's chat template, on average. */
+    static double meanPromptTokens(Path decoderDir, List<String> userMessages) {
+        ModelDirectory dir = ModelDirectory.of(decoderDir);
+        ChatTemplate template = dir.chatTemplate();
+        try (HfTokenizer tokenizer = dir.tokenizer()) {
+            return userMessages.stream().mapToInt(m -> tokenizer.encode(template.render(List.of(ChatTemplate.Message.user(m)), true), false)
+                    .length()).average().orElse(0);
+        }
     }
 
     private static double seconds(Duration d) {

@@ -7,7 +7,6 @@ import io.supportlm.model.LinearLayer;
 import io.supportlm.model.decoder.DecoderModel;
 import io.supportlm.tensor.Tensor;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -62,19 +61,6 @@ public record PeftLora(Path dir, Map<String, Module> modules) {
             adapted.replaceLinear(e.getKey(), new LoraDelta(layer, e.getValue(), dir.resolve(WEIGHTS) + ": " + e.getKey()));
         }
         return adapted;
-    }
-
-    /** True when {@code dir} holds a PEFT config whose task is causal language modelling. */
-    public static boolean isCausalLm(Path dir) {
-        Path config = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(config)) {
-            return false;
-        }
-        try {
-            return JSON.readTree(config.toFile()).path("task_type").asText("").equals("CAUSAL_LM");
-        } catch (IOException e) {
-            throw new UncheckedIOException(config + ": " + e.getMessage(), e);
-        }
     }
 
     public static PeftLora read(Path dir) {

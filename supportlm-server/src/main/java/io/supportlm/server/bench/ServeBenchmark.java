@@ -133,12 +133,13 @@ public final class ServeBenchmark {
                     bodies.add(JSON.writeValueAsBytes(Map.of("model", ADAPTER, "text", t)));
                 }
                 URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/classify");
-                HttpClient client = BenchRequests.client();
-                warmUp("supportlm", BenchRequests.post(client, uri, bodies), options.clients());
-                DistributionSummary summary = server.registry().get("supportlm.classify.batch.size").tag("model", ADAPTER).summary();
-                HistogramSnapshot before = summary.takeSnapshot();
-                ours = load(BenchRequests.post(client, uri, bodies), options.clients(), options.duration());
-                batches = batches(before, summary.takeSnapshot());
+                try (HttpClient client = BenchRequests.client()) {
+                    warmUp("supportlm", BenchRequests.post(client, uri, bodies), options.clients());
+                    DistributionSummary summary = server.registry().get("supportlm.classify.batch.size").tag("model", ADAPTER).summary();
+                    HistogramSnapshot before = summary.takeSnapshot();
+                    ours = load(BenchRequests.post(client, uri, bodies), options.clients(), options.duration());
+                    batches = batches(before, summary.takeSnapshot());
+                }
             } finally {
                 server.stop();
             }
@@ -147,14 +148,14 @@ public final class ServeBenchmark {
         LoadResult peer;
         String description;
         try (HfTokenizer tokenizer = HfTokenizer.load(setup.encoderDir());
-             ClassifierPeer onnx = onnxRuntimePeer(setup, tokenizer, head, classifier.pooling())) {
+             ClassifierPeer onnx = onnxRuntimePeer(setup, tokenizer, head, classifier.pooling());
+             HttpClient client = BenchRequests.client()) {
             description = onnx.description();
             List<byte[]> bodies = new ArrayList<>();
             for (String t : texts) {
                 bodies.add(JSON.writeValueAsBytes(Map.of("text", t)));
             }
             URI uri = URI.create("http://127.0.0.1:" + onnx.port() + "/classify");
-            HttpClient client = BenchRequests.client();
             warmUp("ONNX Runtime", BenchRequests.post(client, uri, bodies), options.clients());
             peer = load(BenchRequests.post(client, uri, bodies), options.clients(), options.duration());
         }
@@ -172,12 +173,36 @@ public final class ServeBenchmark {
             default -> throw new IllegalArgumentException("the ONNX Runtime peer pools by mean or cls; this adapter pools by " + mode);
         };
         String peerClass = "io.supportlm.server.bench.onnx.OnnxRuntimePeer";
-        ClassLoader loader = new PeerClassLoader(setup.onnxRuntimeJar(), List.of("ai.onnxruntime", "io.supportlm.server.bench.onnx"),
+        PeerClassLoader loader = new PeerClassLoader(setup.onnxRuntimeJar(), List.of("ai.onnxruntime", "io.supportlm.server.bench.onnx"),
                 ServeBenchmark.class.getClassLoader());
-        return (ClassifierPeer) Class.forName(peerClass, true, loader)
+        ClassifierPeer peer = (ClassifierPeer) Class.forName(peerClass, true, loader)
                 .getConstructor(Path.class, HfTokenizer.class, float[].class, float[].class, List.class, String.class, int.class, int.class)
                 .newInstance(setup.onnxFile(), tokenizer, head.weight(), head.bias(), head.task().labels(), pooling, options.maxLength(),
                         options.peerThreads());
+        return new ClassifierPeer() { // closing the peer also releases its class loader's jar
+            @Override
+            public int port() {
+                return peer.port();
+            }
+
+            @Override
+            public String description() {
+                return peer.description();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    peer.close();
+                } finally {
+                    try {
+                        loader.close();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException("closing the ONNX Runtime class loader: " + e.getMessage(), e);
+                    }
+                }
+            }
+        };
     }
 
     private LoadResult load(LoadGenerator.Request request, int clients, Duration duration) {
@@ -260,19 +285,20 @@ public final class ServeBenchmark {
                     bodies.add(JSON.writeValueAsBytes(body));
                 }
                 URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions");
-                HttpClient client = BenchRequests.client();
                 out.printf("Generation: %s, greedy, prompts of %.0f tokens on average (chat template included), %d completion tokens "
                         + "at most per request, /v1/chat/completions streaming, %.1f s per scenario after %.1f s of warm-up%n", description,
                         meanPromptTokens(decoderDir, userMessages), options.maxTokens(), seconds(options.duration()), seconds(options.warmup()));
-                warmUp("generation", BenchRequests.chatStream(client, uri, bodies), 1);
-                out.printf("%-8s %9s %7s %12s %10s %20s %12s %12s%n", "streams", "requests", "errors", "completion", "tokens/s",
-                        "tokens/s per stream", "TTFT p50 ms", "TTFT p99 ms");
-                for (int streams : options.streams()) {
-                    LoadResult r = load(BenchRequests.chatStream(client, uri, bodies), streams, options.duration());
-                    results.add(new GenerationResult(streams, r));
-                    out.printf("%-8d %9d %7d %12d %10.1f %20.1f %12.1f %12.1f%n", streams, r.requests(), r.errors(), r.units(),
-                            r.unitsPerSecond(), r.unitsPerSecond() / streams, r.firstUnitMs(0.5), r.firstUnitMs(0.99));
-                    failures("generation", r);
+                try (HttpClient client = BenchRequests.client()) {
+                    warmUp("generation", BenchRequests.chatStream(client, uri, bodies), 1);
+                    out.printf("%-8s %9s %7s %12s %10s %20s %12s %12s%n", "streams", "requests", "errors", "completion", "tokens/s",
+                            "tokens/s per stream", "TTFT p50 ms", "TTFT p99 ms");
+                    for (int streams : options.streams()) {
+                        LoadResult r = load(BenchRequests.chatStream(client, uri, bodies), streams, options.duration());
+                        results.add(new GenerationResult(streams, r));
+                        out.printf("%-8d %9d %7d %12d %10.1f %20.1f %12.1f %12.1f%n", streams, r.requests(), r.errors(), r.units(),
+                                r.unitsPerSecond(), r.unitsPerSecond() / streams, r.firstUnitMs(0.5), r.firstUnitMs(0.99));
+                        failures("generation", r);
+                    }
                 }
             } finally {
                 server.stop();

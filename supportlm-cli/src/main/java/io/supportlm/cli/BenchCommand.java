@@ -4,6 +4,7 @@ import io.supportlm.bench.GenerateBenchmark;
 import io.supportlm.bench.KernelBenchmark;
 import io.supportlm.bench.QuantBenchmark;
 import io.supportlm.bench.SftBenchmark;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Option;
 /** {@code supportlm bench …}: measurements that print absolute figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: absolute figures and ratios against the machine's peak or a peer.",
-        subcommands = {BenchCommand.Kernels.class, BenchCommand.Generate.class, BenchCommand.Quant.class, BenchCommand.Classify.class, BenchCommand.Sft.class})
+        subcommands = {BenchCommand.Kernels.class, BenchCommand.Generate.class, BenchCommand.Quant.class, BenchCommand.Classify.class,
+                BenchCommand.Sft.class, BenchCommand.Serve.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -158,6 +160,67 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, methods, overrides, resultJson);
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Serving under load over loopback HTTP: classification requests/s and p50/p99 latency of our server "
+                    + "(all-MiniLM-L6-v2 + a classifier adapter) against ONNX Runtime Java serving the same ONNX file; "
+                    + "then generation tokens/s with 1 and 8 concurrent /v1/chat/completions streams on a SmolLM2-135M-shaped model.",
+                    "Takes about 2 × (warm-up + seconds) for classification and warm-up + 2 × seconds (plus the last requests) "
+                    + "for generation, after a one-time preparation in --work."})
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--seconds", defaultValue = "20", description = "Measured time per scenario. Default: ${DEFAULT-VALUE}.")
+        double seconds;
+
+        @Option(names = "--warmup-seconds", defaultValue = "10", description = "Load before measuring, for the JIT. Default: ${DEFAULT-VALUE}.")
+        double warmupSeconds;
+
+        @Option(names = "--clients", defaultValue = "16", description = "Concurrent classification clients. Default: ${DEFAULT-VALUE}.")
+        int clients;
+
+        @Option(names = "--max-requests", defaultValue = "1000000", description = "At most this many requests per scenario. Default: ${DEFAULT-VALUE}.")
+        long maxRequests;
+
+        @Option(names = "--max-batch", defaultValue = "16", description = "Our micro-batcher's batch. Default: ${DEFAULT-VALUE}.")
+        int maxBatch;
+
+        @Option(names = "--max-wait-ms", defaultValue = "5", description = "Our micro-batcher's wait. Default: ${DEFAULT-VALUE}.")
+        long maxWaitMs;
+
+        @Option(names = "--max-length", defaultValue = "128", description = "Tokens per classified text (both servers). Default: ${DEFAULT-VALUE}.")
+        int maxLength;
+
+        @Option(names = "--peer-threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0: its default, one per core). Default: ${DEFAULT-VALUE}.")
+        int peerThreads;
+
+        @Option(names = "--streams", split = ",", defaultValue = "1,8", description = "Concurrent generation streams per scenario. Default: ${DEFAULT-VALUE}.")
+        List<Integer> streams;
+
+        @Option(names = "--max-tokens", defaultValue = "64", description = "Completion tokens per generation request. Default: ${DEFAULT-VALUE}.")
+        int maxTokens;
+
+        @Option(names = "--adapter", paramLabel = "DIR", description = "A classifier adapter over all-MiniLM-L6-v2 (default: train a small one on synthetic tickets).")
+        java.nio.file.Path adapter;
+
+        @Option(names = "--only", defaultValue = "all", description = "classification, generation or all. Default: ${DEFAULT-VALUE}.")
+        String only;
+
+        @Option(names = "--work", defaultValue = "bench-work", description = "Working directory (models, adapter). Default: ${DEFAULT-VALUE}.")
+        java.nio.file.Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!List.of("all", "classification", "generation").contains(only)) {
+                throw new IllegalArgumentException("--only must be classification, generation or all, got '" + only + "'");
+            }
+            if (!(seconds > 0) || !(warmupSeconds >= 0)) {
+                throw new IllegalArgumentException("--seconds must be positive and --warmup-seconds not negative");
+            }
+            io.supportlm.server.bench.ServeBenchmark.Options options = new io.supportlm.server.bench.ServeBenchmark.Options(clients,
+                    java.time.Duration.ofMillis(Math.round(seconds * 1000)), java.time.Duration.ofMillis(Math.round(warmupSeconds * 1000)),
+                    maxRequests, maxBatch, java.time.Duration.ofMillis(maxWaitMs), maxLength, peerThreads, streams, maxTokens);
+            return ServeBench.run(options, work, adapter, !only.equals("generation"), !only.equals("classification"));
         }
     }
 }

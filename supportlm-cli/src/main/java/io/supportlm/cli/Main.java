@@ -42,7 +42,7 @@ public final class Main implements Runnable {
                 e.printStackTrace(cli.getErr());
             }
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            cli.getErr().println("supportlm " + cli.getCommandName() + ": error: " + message);
+            cli.getErr().println(cli.getCommandSpec().qualifiedName(" ") + ": error: " + message); // "supportlm bench serve: error: …"
             boolean badInput = e instanceof IllegalArgumentException || e instanceof java.io.IOException;
             return badInput ? 2 : 1;
         }

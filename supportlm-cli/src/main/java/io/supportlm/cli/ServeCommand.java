@@ -45,7 +45,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "Name of the base model in /v1/models. Default: the directory's name.")
     String name;
 
-    @Option(names = "--adapter", paramLabel = "NAME=DIR", description = "A fine-tuned adapter to serve over the base, chosen by the request's 'model' field. Repeatable.")
+    @Option(names = "--adapter", paramLabel = "NAME=DIR", description = {"An adapter to serve over the base, chosen by the request's 'model' field. Repeatable.",
+            "Over an encoder: a classifier saved by training. Over a decoder: a PEFT causal-LM LoRA directory "
+                    + "(adapter_config.json + adapter_model.safetensors), served for generation."})
     Map<String, Path> adapters = new LinkedHashMap<>();
 
     @Option(names = "--policy", paramLabel = "FILE", description = "Policy YAML: PII redaction, escalation, priority, out-of-scope guardrail.")

@@ -7,19 +7,24 @@ import io.supportlm.model.bert.BertConfig;
 import io.supportlm.model.bert.BertEncoder;
 import io.supportlm.model.bert.BertWeights;
 import io.supportlm.model.decoder.DecoderConfig;
+import io.supportlm.model.decoder.DecoderModel;
+import io.supportlm.model.decoder.DecoderModels;
 import io.supportlm.model.hf.HfTokenizer;
 import io.supportlm.model.hf.ModelDirectory;
 import io.supportlm.server.classify.EncoderClassifier;
 import io.supportlm.server.generate.DecoderGenerator;
+import io.supportlm.server.generate.PeftLora;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The models {@code serve} loads: a decoder (served for generation), or one base encoder from a Hugging Face directory, its weights
- * memory-mapped once, and any number of adapters, each a classifier on its own encoder instance
- * over those same weights (shared memory, separate activations). Close to unmap the weights.
+ * The models {@code serve} loads: one base from a Hugging Face directory, its weights memory-mapped
+ * once, and any number of adapters over those same weights (shared memory, separate activations):
+ * over an encoder, each adapter is a classifier on its own encoder instance; over a decoder, each
+ * is a PEFT causal-LM LoRA served for generation beside the base. Close to unmap the weights.
  */
 public final class LoadedModels implements AutoCloseable {
     private final Checkpoint checkpoint;
@@ -80,17 +85,27 @@ public final class LoadedModels implements AutoCloseable {
         }
     }
 
+    /**
+     * A decoder served for generation under {@code baseName}, and each adapter (a PEFT causal-LM
+     * LoRA directory) as a model of its own over the same memory-mapped weights: the adapter's
+     * layers wrap the shared frozen ones, so an adapter costs its A and B matrices only.
+     */
     private static LoadedModels loadDecoder(ModelDirectory dir, String baseName, Map<String, Path> adapters) {
-        if (!adapters.isEmpty()) {
-            throw new IllegalArgumentException(dir + " is a decoder; serving adapters over a decoder is not supported yet "
-                    + "(merge them with 'supportlm export' and serve the result): " + adapters.keySet());
-        }
         Checkpoint checkpoint = dir.weights();
         HfTokenizer tokenizer = null;
         try {
             tokenizer = dir.tokenizer();
-            DecoderGenerator generator = DecoderGenerator.open(dir, checkpoint, tokenizer);
-            return new LoadedModels(checkpoint, tokenizer, new ServedModels(List.of(ServedModel.base(baseName, null, generator))));
+            DecoderModel base = DecoderModels.load(dir, checkpoint);
+            List<ServedModel> served = new ArrayList<>();
+            served.add(ServedModel.base(baseName, null, DecoderGenerator.open(dir, base, tokenizer)));
+            for (Map.Entry<String, Path> a : adapters.entrySet()) {
+                if (!Files.isDirectory(a.getValue())) {
+                    throw new IllegalArgumentException(a.getValue() + ": no such adapter directory (adapter '" + a.getKey() + "')");
+                }
+                DecoderModel adapted = PeftLora.read(a.getValue()).over(base);
+                served.add(ServedModel.adapter(a.getKey(), baseName, null, DecoderGenerator.open(dir, adapted, tokenizer)));
+            }
+            return new LoadedModels(checkpoint, tokenizer, new ServedModels(served));
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();

@@ -8,13 +8,15 @@ import java.util.List;
 
 /**
  * {@link ClassificationBackend} over a {@link MultiTaskClassifier}: tokenizes the batch (right
- * padding, truncation to {@code maxLength}), runs one forward in inference mode, and reads each
- * task's softmax. The workspace holds {@code maxBatch} rows and grows with the longest batch
- * seen (in steps of {@value #LENGTH_STEP} tokens, up to {@code maxLength}), so a server that sees
- * short tickets never pays for the longest ones; a larger batch runs in slices.
+ * padding, truncation to {@code maxLength}), runs it in forwards of at most {@code maxBatch} texts
+ * of similar length (inference mode), and reads each task's softmax. The workspace holds
+ * {@code maxBatch} rows and grows with the longest forward seen (in steps of {@value #LENGTH_STEP}
+ * tokens, up to {@code maxLength}), so a server that sees short tickets never pays for the longest.
  */
 public final class EncoderClassifier implements ClassificationBackend {
     static final int LENGTH_STEP = 32;
+    /** A forward may spend at most this factor of its real tokens on padded ones. */
+    static final double PADDING_SLACK = 1.25;
 
     private final MultiTaskClassifier model;
     private final HfTokenizer tokenizer;
@@ -44,28 +46,74 @@ public final class EncoderClassifier implements ClassificationBackend {
 
     @Override
     public synchronized Output classify(List<String> texts) {
-        List<Row> rows = new ArrayList<>(texts.size());
+        HfTokenizer.Batch batch = tokenizer.encodeBatch(texts, true, maxLength, HfTokenizer.PaddingSide.RIGHT);
+        int[] lengths = new int[texts.size()];
         long tokens = 0;
-        for (int from = 0; from < texts.size(); from += maxBatch) {
-            List<String> slice = texts.subList(from, Math.min(texts.size(), from + maxBatch));
-            tokens += forward(slice, rows);
+        for (int i = 0; i < lengths.length; i++) {
+            for (int m : batch.attentionMask()[i]) {
+                lengths[i] += m;
+            }
+            tokens += lengths[i];
         }
-        return new Output(rows, tokens);
+        Row[] rows = new Row[texts.size()];
+        for (int[] group : groups(lengths, maxBatch)) {
+            forward(batch, group, lengths, rows);
+        }
+        return new Output(List.of(rows), tokens);
     }
 
-    private long forward(List<String> texts, List<Row> rows) {
-        HfTokenizer.Batch batch = tokenizer.encodeBatch(texts, true, maxLength, HfTokenizer.PaddingSide.RIGHT);
-        int B = batch.size();
-        int T = batch.length();
+    /**
+     * Splits a batch into forwards of at most {@code maxBatch} texts of similar length. A forward
+     * is padded to its longest text, so a batch of a few long and many short tickets would spend
+     * most of its compute on padding: texts are sorted by length and a group grows while its padded
+     * size stays within {@link #PADDING_SLACK} of its real tokens (right-padded rows compute the
+     * same whatever the padding, so grouping changes no answer).
+     */
+    static List<int[]> groups(int[] lengths, int maxBatch) {
+        Integer[] order = new Integer[lengths.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> lengths[i]));
+        List<int[]> groups = new ArrayList<>();
+        int start = 0;
+        long real = 0;
+        for (int k = 0; k < order.length; k++) {
+            int longest = lengths[order[k]]; // sorted: the newest member is the longest
+            int count = k - start + 1;
+            if (count > 1 && (count > maxBatch || (long) count * longest > PADDING_SLACK * (real + longest))) {
+                groups.add(slice(order, start, k));
+                start = k;
+                real = 0;
+            }
+            real += longest;
+        }
+        if (start < order.length) {
+            groups.add(slice(order, start, order.length));
+        }
+        return groups;
+    }
+
+    private static int[] slice(Integer[] order, int from, int to) {
+        int[] out = new int[to - from];
+        for (int i = from; i < to; i++) {
+            out[i - from] = order[i];
+        }
+        return out;
+    }
+
+    /** One forward over the texts {@code group} (indices into the batch), padded to the group's longest; fills their rows. */
+    private void forward(HfTokenizer.Batch batch, int[] group, int[] lengths, Row[] rows) {
+        int B = group.length;
+        int T = 0;
+        for (int i : group) {
+            T = Math.max(T, lengths[i]);
+        }
         int[] ids = new int[B * T];
         int[] mask = new int[B * T];
-        long tokens = 0;
-        for (int b = 0; b < B; b++) {
-            System.arraycopy(batch.ids()[b], 0, ids, b * T, T);
-            System.arraycopy(batch.attentionMask()[b], 0, mask, b * T, T);
-            for (int m : batch.attentionMask()[b]) {
-                tokens += m;
-            }
+        for (int b = 0; b < B; b++) { // the batch's rows are right-padded to its longest, at least T
+            System.arraycopy(batch.ids()[group[b]], 0, ids, b * T, T);
+            System.arraycopy(batch.attentionMask()[group[b]], 0, mask, b * T, T);
         }
         if (workspace == null || workspaceLength < T) {
             workspaceLength = Math.min(maxLength, (T + LENGTH_STEP - 1) / LENGTH_STEP * LENGTH_STEP);
@@ -79,8 +127,7 @@ public final class EncoderClassifier implements ClassificationBackend {
             for (int t = 0; t < tasks.size(); t++) {
                 perTask.add(new TaskProbabilities(tasks.get(t), model.probabilities(workspace, t, b)));
             }
-            rows.add(new Row(perTask));
+            rows[group[b]] = new Row(perTask);
         }
-        return tokens;
     }
 }

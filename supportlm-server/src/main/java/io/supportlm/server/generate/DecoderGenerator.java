@@ -49,7 +49,11 @@ public final class DecoderGenerator implements TextGenerator {
      * chat template when the directory has one.
      */
     public static DecoderGenerator open(ModelDirectory dir, Checkpoint checkpoint, HfTokenizer tokenizer) {
-        DecoderModel model = DecoderModels.load(dir, checkpoint);
+        return open(dir, DecoderModels.load(dir, checkpoint), tokenizer);
+    }
+
+    /** A generator for {@code model} (the decoder in {@code dir}, or an adapter over its weights), with the directory's EOS ids and chat template. */
+    public static DecoderGenerator open(ModelDirectory dir, DecoderModel model, HfTokenizer tokenizer) {
         Set<Integer> eos = new LinkedHashSet<>(model.config().eosTokenIds());
         eos.addAll(dir.generationConfig().eosTokenIds());
         tokenizer.eosId().ifPresent(eos::add);

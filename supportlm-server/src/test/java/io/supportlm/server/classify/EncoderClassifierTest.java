@@ -56,6 +56,56 @@ class EncoderClassifierTest {
     }
 
     @Test
+    void textsOfMixedLengthsAnswerAsTheyDoAloneInTheirOrder() {
+        ClassificationBackend model = io.supportlm.server.TestModels.backend(7);
+        java.util.Random rng = new java.util.Random(3);
+        List<String> texts = java.util.stream.IntStream.range(0, 23)
+                .mapToObj(i -> ("order " + i + " arrived broken ").repeat(1 + rng.nextInt(6))).toList();
+        ClassificationBackend.Output together = model.classify(texts);
+        long tokens = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            ClassificationBackend.Output alone = model.classify(List.of(texts.get(i)));
+            tokens += alone.tokens();
+            for (int t = 0; t < 2; t++) {
+                assertArrayEquals(alone.rows().getFirst().tasks().get(t).probabilities(),
+                        together.rows().get(i).tasks().get(t).probabilities(), 1e-5f, "text " + i);
+            }
+        }
+        assertEquals(tokens, together.tokens());
+    }
+
+    @Test
+    void groupsCoverEveryTextOnceWithinTheBatchAndPaddingBounds() {
+        java.util.Random rng = new java.util.Random(11);
+        for (int trial = 0; trial < 50; trial++) {
+            int[] lengths = rng.ints(1 + rng.nextInt(40), 3, 129).toArray();
+            int maxBatch = 1 + rng.nextInt(16);
+            List<int[]> groups = EncoderClassifier.groups(lengths, maxBatch);
+            boolean[] seen = new boolean[lengths.length];
+            for (int[] g : groups) {
+                assertTrue(g.length >= 1 && g.length <= maxBatch, "group of " + g.length + " with max batch " + maxBatch);
+                long real = 0;
+                int longest = 0;
+                for (int i : g) {
+                    assertTrue(!seen[i], "text " + i + " in two groups");
+                    seen[i] = true;
+                    real += lengths[i];
+                    longest = Math.max(longest, lengths[i]);
+                }
+                assertTrue(g.length == 1 || (long) g.length * longest <= EncoderClassifier.PADDING_SLACK * real,
+                        "padding beyond the slack: " + java.util.Arrays.toString(g));
+            }
+            for (boolean s : seen) {
+                assertTrue(s, "every text is classified");
+            }
+        }
+        int[] equal = new int[40];
+        java.util.Arrays.fill(equal, 30);
+        assertEquals(List.of(16, 16, 8), EncoderClassifier.groups(equal, 16).stream().map(g -> g.length).toList(),
+                "texts of one length fill whole batches");
+    }
+
+    @Test
     void aTokenizerWithoutPadTokenIsRefused() throws IOException {
         try (InputStream in = getClass().getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
             Files.copy(in, dir.resolve("tokenizer.json"));

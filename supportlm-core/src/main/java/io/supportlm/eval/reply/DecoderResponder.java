@@ -105,7 +105,12 @@ public final class DecoderResponder implements Responder {
 
     /** The prompt's length in tokens, as {@link #generate} would feed it. */
     public int promptTokens(List<ChatTemplate.Message> messages) {
-        return tokens(prompt(messages)).length;
+        return promptIds(messages).length;
+    }
+
+    /** The prompt's token ids, as {@link #generate} feeds them to the model. */
+    public int[] promptIds(List<ChatTemplate.Message> messages) {
+        return tokens(prompt(messages));
     }
 
     /** No special tokens added: the format wrote BOS where the model wants one, as {@code ConversationEncoder} tokenizes. */

@@ -22,7 +22,7 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--adapter", description = "A causal-LM adapter to apply to the model.")
     Path adapter;
 
-    @Option(names = "--system", description = "Initial system prompt.")
+    @Option(names = "--system", description = "Initial system prompt (default: the one the adapter was trained with, else none).")
     String system;
 
     @Option(names = "--temperature", defaultValue = "0.7", description = "Sampling temperature; 0 = greedy.")
@@ -42,11 +42,13 @@ final class ChatCommand implements Callable<Integer> {
         ChatRepl.Params params = new ChatRepl.Params(temperature, topP, maxNewTokens, seed);
         try (ReplyModel m = ReplyModel.open(model, adapter)) {
             if (!m.hasChatTemplate()) {
-                System.err.println("supportlm chat: warning: " + m.directory() + " has no chat template; turns are joined as plain text");
+                System.err.println("supportlm chat: " + m.directory() + " has no chat template; turns are rendered in the plain "
+                        + "format training uses (User: …/Assistant: …)");
             }
             var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-            new ChatRepl(m.responder("chat", params.config(), null), m.eosIds(), in, out, System.console() != null, system, params).run();
+            String initial = system != null ? system : m.trainedSystemPrompt(); // as the adapter was trained
+            new ChatRepl(m.responder("chat", params.config(), null), m.eosIds(), in, out, System.console() != null, initial, params).run();
         }
         return 0;
     }

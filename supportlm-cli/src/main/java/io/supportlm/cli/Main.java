@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Fine-tune small open language models for customer support, evaluate them honestly, and serve them.",
-        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, TrainCommand.class, EvalCommand.class, ClassifyCommand.class, ChatCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, TrainCommand.class, EvalCommand.class, CompareCommand.class, ClassifyCommand.class, ChatCommand.class,
                 ExportCommand.class, ServeCommand.class, PullCommand.class, ModelCommand.class, DataCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

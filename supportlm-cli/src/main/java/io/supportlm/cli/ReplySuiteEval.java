@@ -34,7 +34,8 @@ final class ReplySuiteEval {
         @Option(names = "--max-new-tokens", defaultValue = "256", description = "Most tokens per answer (greedy decoding).")
         int maxNewTokens = 256;
 
-        @Option(names = "--system", description = "A system prompt put before every question (default: none).")
+        @Option(names = "--system", description = "A system prompt put before every question, for both models "
+                + "(default: the one the adapter was trained with, else none).")
         String system;
 
         @Option(names = "--limit", description = "Evaluate only the first N questions (a quick look).")
@@ -93,8 +94,10 @@ final class ReplySuiteEval {
                     judge == null ? null : judge.description());
             System.err.printf("evaluating %d questions of %s: %s%s, up to %d new tokens each%n", suite.items().size(), suite.name(),
                     tunedSource + (adapter == null ? "" : " + adapter " + adapter), compare ? " against the base " + model : "", o.maxNewTokens);
-            ReplyReport report = ReplyEvaluation.run(suite, tuned.responder(tunedName, o.maxNewTokens, o.system),
-                    base == null ? null : base.responder("base", o.maxNewTokens, o.system), judge, refusals, setup,
+            // the system prompt the adapter was trained with goes to both models: they answer the same prompt
+            String system = o.system != null ? o.system : tuned.trainedSystemPrompt();
+            ReplyReport report = ReplyEvaluation.run(suite, tuned.responder(tunedName, o.maxNewTokens, system),
+                    base == null ? null : base.responder("base", o.maxNewTokens, system), judge, refusals, setup,
                     (done, total, last) -> System.err.printf(Locale.ROOT, "  %d/%d %s: %d tokens in %.0f ms%n", done, total,
                             last.item().id(), last.tuned().answer().tokens(), last.tuned().answer().latencyMs()));
             ReplyReportWriter.Written w = ReplyReportWriter.write(report, target);

@@ -4,9 +4,13 @@ import io.supportlm.classify.ClassifierEvaluation;
 import io.supportlm.classify.ClassifierTrainer;
 import io.supportlm.eval.ReportWriter;
 import io.supportlm.model.LoadedModel;
+import io.supportlm.model.hf.ModelDirectory;
 import io.supportlm.sft.DpoTrainer;
 import io.supportlm.sft.SftTrainer;
-import io.supportlm.sft.TokenizedJsonl;
+import io.supportlm.sft.data.ChatFormat;
+import io.supportlm.sft.data.PreferenceDataset;
+import io.supportlm.sft.data.SftDataConfig;
+import io.supportlm.sft.data.SftDataset;
 import io.supportlm.train.TrainConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -22,8 +26,9 @@ import picocli.CommandLine.Option;
         description = {"Fine-tunes a model: ticket classification (task classify, one or several label tasks at once),",
                 "reply generation (task sft) or preference tuning (task dpo) with LoRA, QLoRA or prompt tuning.",
                 "The config is YAML; every key and its default is listed in the resolved config printed at start.",
-                "sft/dpo read pre-tokenized JSONL for now: {\"ids\": [..], \"labels\": [..]} per line (labels -100 where no loss),",
-                "and {\"chosen\": {..}, \"rejected\": {..}} pairs for dpo."})
+                "sft reads conversations as JSONL (supportlm records, {\"messages\": [..]}, {\"prompt\", \"completion\"}), dpo reads",
+                "{\"prompt\", \"chosen\", \"rejected\"} pairs; both are rendered with the model's chat template and trained on the",
+                "replies only (docs/sft.md)."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", description = "YAML training config.")
     Path config;
@@ -77,13 +82,29 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Task sft or dpo on pre-tokenized JSONL (see the command description). */
+    /**
+     * Task sft or dpo: reads the conversations (or preference pairs) of data.train and
+     * data.validation, renders them with the model's chat template (the plain format without
+     * one), labels the replies, truncates per the {@code sft:} section, prints the data
+     * statistics, and trains.
+     */
     static int trainGeneration(TrainConfig c, Path runDir, boolean resume, boolean progress) throws Exception {
         Path validation = c.data().validation() == null ? null : Path.of(c.data().validation());
+        SftDataConfig data = SftTrainer.dataConfig(c);
         try (LoadedModel model = LoadedModel.open(c.model()); TrainProgress bar = new TrainProgress(progress)) {
+            ModelDirectory dir = model.directory();
+            System.err.println("chat format: " + ChatFormat.forModel(dir, model.tokenizer()).describe()
+                    + (data.systemPrompt() == null ? "" : "; system prompt: " + data.systemPrompt()));
             if (c.task().equals("sft")) {
-                SftTrainer.Result r = SftTrainer.train(c, model, TokenizedJsonl.examples(Path.of(c.data().train())),
-                        validation == null ? null : TokenizedJsonl.examples(validation), runDir, resume, bar);
+                SftDataset train = SftDataset.load(Path.of(c.data().train()), dir, model.tokenizer(), data);
+                System.err.println("train data " + c.data().train() + ": " + train.stats().summary());
+                SftDataset valid = validation == null ? null : SftDataset.load(validation, dir, model.tokenizer(), data);
+                if (valid != null) {
+                    System.err.println("validation data " + validation + ": " + valid.stats().summary());
+                }
+                System.err.println("replies end with token ids " + train.stopIds());
+                SftTrainer.Result r = SftTrainer.train(c, model, train.examples(), valid == null ? null : valid.examples(),
+                        train.stopIds(), runDir, resume, bar);
                 bar.close();
                 System.out.printf("trained %d steps in %.1f s (%.0f tokens/s), %,d trainable parameters%s%n", r.steps(), r.seconds(),
                         r.tokens() / Math.max(1e-9, r.seconds()), r.trainableParameters(), r.stoppedEarly() ? ", stopped early" : "");
@@ -92,8 +113,14 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 System.out.println("adapter: " + r.adapterDir());
             } else {
-                DpoTrainer.Result r = DpoTrainer.train(c, model, TokenizedJsonl.preferences(Path.of(c.data().train())),
-                        validation == null ? null : TokenizedJsonl.preferences(validation), runDir, resume, bar);
+                PreferenceDataset train = PreferenceDataset.load(Path.of(c.data().train()), dir, model.tokenizer(), data);
+                System.err.println("train pairs " + c.data().train() + ": " + train.stats().summary());
+                PreferenceDataset valid = validation == null ? null : PreferenceDataset.load(validation, dir, model.tokenizer(), data);
+                if (valid != null) {
+                    System.err.println("validation pairs " + validation + ": " + valid.stats().summary());
+                }
+                DpoTrainer.Result r = DpoTrainer.train(c, model, train.pairs(), valid == null ? null : valid.pairs(), train.stopIds(),
+                        runDir, resume, bar);
                 bar.close();
                 System.out.printf("trained %d steps in %.1f s; last step: reward margin %.4f, accuracy %.3f%s%n", r.steps(),
                         r.seconds(), r.lastMargin(), r.lastAccuracy(), r.stoppedEarly() ? ", stopped early" : "");

@@ -44,7 +44,8 @@ import java.util.TreeSet;
  *       {@code prompt_embeddings} ({@code [num_virtual_tokens, token_dim]});</li>
  *   <li>{@code supportlm.json}: base model, method, quantization bits (QLoRA: the base must be
  *       quantized the same way to reproduce training), max length, whether prompts go through the
- *       chat template, and the system prompt used in training.</li>
+ *       chat template (else the plain format), the system prompt used in training, and the stop
+ *       token ids the replies were trained to end with.</li>
  * </ul>
  *
  * <p>For generation: {@code CausalLmAdapter a = CausalLmAdapter.load(dir, model);} then use the
@@ -66,11 +67,15 @@ public final class CausalLmAdapter implements Generator.Prefix {
      * @param method lora, qlora or prompt
      * @param quantizationBits 4 or 8 for qlora, else 0
      * @param chatTemplate whether training rendered conversations with the model's chat template
-     * @param systemPrompt the system prompt added in training (null: none)
+     *     (false: the plain format of {@code ChatFormat.Plain}, for a model without one)
+     * @param systemPrompt the system prompt added in training (null: none); inference puts it first too
+     * @param stopIds the token ids that ended the trained replies (EOS, the generation config's
+     *     eos_token_ids, sft.stop_tokens); generation stops on them (empty: unknown, the model's own)
      */
     public record Meta(String baseModel, String modelType, String method, int quantizationBits, int maxLength,
-                       boolean chatTemplate, String systemPrompt) {
+                       boolean chatTemplate, String systemPrompt, List<Integer> stopIds) {
         public Meta {
+            stopIds = stopIds == null ? List.of() : List.copyOf(stopIds);
             if (!List.of("lora", "qlora", "prompt").contains(method)) {
                 throw new IllegalArgumentException(SUPPORTLM_JSON + ": method must be lora, qlora or prompt, got '" + method + "'");
             }
@@ -215,6 +220,7 @@ public final class CausalLmAdapter implements Generator.Prefix {
         m.put("max_length", meta.maxLength());
         m.put("chat_template", meta.chatTemplate());
         m.put("system_prompt", meta.systemPrompt());
+        m.put("stop_ids", meta.stopIds());
         JSON.writeValue(tmp.resolve(SUPPORTLM_JSON).toFile(), m);
         if (Files.exists(dir)) {
             Path old = parent.resolve("." + dir.getFileName() + ".old");
@@ -248,16 +254,23 @@ public final class CausalLmAdapter implements Generator.Prefix {
                 default -> throw new IllegalArgumentException(peft + ": peft_type '" + c.path("peft_type").asText()
                         + "' is not supported (LORA, PROMPT_TUNING)");
             };
-            return new Meta(c.path("base_model_name_or_path").asText(""), "", method, 0, 0, true, null);
+            return new Meta(c.path("base_model_name_or_path").asText(""), "", method, 0, 0, true, null, List.of());
         }
         JsonNode m = JSON.readTree(file.toFile());
         if (!m.path("task").asText("").equals("causal_lm")) {
             throw new IllegalArgumentException(file + ": task is '" + m.path("task").asText("") + "', expected causal_lm"
                     + " (a classifier adapter is loaded with ClassifierCheckpoint)");
         }
+        List<Integer> stopIds = new ArrayList<>();
+        for (JsonNode id : m.path("stop_ids")) {
+            if (!id.canConvertToInt()) {
+                throw new IllegalArgumentException(file + ": stop_ids must hold token ids, got " + id);
+            }
+            stopIds.add(id.asInt());
+        }
         return new Meta(m.path("base_model").asText(), m.path("model_type").asText(), m.path("method").asText(),
                 m.path("quantization_bits").asInt(), m.path("max_length").asInt(), m.path("chat_template").asBoolean(true),
-                m.path("system_prompt").isTextual() ? m.path("system_prompt").asText() : null);
+                m.path("system_prompt").isTextual() ? m.path("system_prompt").asText() : null, stopIds);
     }
 
     /**

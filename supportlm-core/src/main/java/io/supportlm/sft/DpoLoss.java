@@ -1,5 +1,6 @@
 package io.supportlm.sft;
 
+import io.supportlm.sft.data.SftBatches;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +16,8 @@ import java.util.List;
  *   dloss/dz = σ(z) − (1 − ε);  dπ_c = β · dloss/dz;  dπ_r = −β · dloss/dz
  * </pre>
  *
- * A batch holds each pair as two rows, chosen then rejected. The policy's log-probabilities are
+ * A batch of n pairs has 2n rows: the chosen sequences (rows 0..n-1), then the rejected ones in
+ * the same order (rows n..2n-1), as {@link SftBatches#preferencePairs} lays them out. The policy's log-probabilities are
  * the negated row losses of {@link CausalLmLoss}: one forward, the row losses, then the per-row
  * scales of the gradient and one backward (the LM head runs twice over the target rows, the
  * network once).
@@ -35,18 +37,16 @@ public final class DpoLoss {
         }
     }
 
-    /** The pairs as one batch of 2·n right-padded rows: chosen, rejected, chosen, … */
+    /** The pairs, in order, as one batch of 2·n right-padded rows: every chosen sequence, then every rejected one. */
     public static SftBatch batch(List<PreferenceExample> pairs, int padId) {
         List<SftExample> rows = new ArrayList<>(2 * pairs.size());
-        for (PreferenceExample p : pairs) {
-            rows.add(p.chosen());
-            rows.add(p.rejected());
-        }
-        return SftBatching.padded(rows, padId);
+        pairs.forEach(p -> rows.add(p.chosen()));
+        pairs.forEach(p -> rows.add(p.rejected()));
+        return SftBatches.inOrder(rows, padId);
     }
 
     /**
-     * For the pairs batched by {@link #batch}: runs the policy, returns the loss sums and, when
+     * For pairs batched by {@link #batch} or {@link SftBatches#preferencePairs}: runs the policy, returns the loss sums and, when
      * {@code gradScale} is not 0, backpropagates {@code gradScale ·} the summed loss (1 / pairs of
      * the optimizer step for a mean). {@code refChosen}/{@code refRejected} are the reference
      * log-probabilities of these pairs.
@@ -59,14 +59,14 @@ public final class DpoLoss {
         float[] scales = new float[b.B()];
         Sums s = Sums.zero();
         for (int i = 0; i < n; i++) {
-            double chosen = -rowLoss[2 * i] - refChosen[i];
-            double rejected = -rowLoss[2 * i + 1] - refRejected[i];
+            double chosen = -rowLoss[i] - refChosen[i];
+            double rejected = -rowLoss[n + i] - refRejected[i];
             double z = beta * (chosen - rejected);
             double loss = -(1 - labelSmoothing) * logSigmoid(z) - labelSmoothing * logSigmoid(-z);
             double dz = sigmoid(z) - (1 - labelSmoothing);
             // the row losses are −π: d loss / d rowLoss_c = −β·dz, d loss / d rowLoss_r = +β·dz
-            scales[2 * i] = (float) (-beta * dz * gradScale);
-            scales[2 * i + 1] = (float) (beta * dz * gradScale);
+            scales[i] = (float) (-beta * dz * gradScale);
+            scales[n + i] = (float) (beta * dz * gradScale);
             s = s.plus(new Sums(loss, beta * (chosen - rejected), beta * chosen, beta * rejected, z > 0 ? 1 : 0, 1));
         }
         if (gradScale != 0f) {

@@ -11,10 +11,12 @@ import io.supportlm.train.RunFiles;
 import io.supportlm.train.TrainConfig;
 import io.supportlm.train.TrainListener;
 import io.supportlm.train.TrainerState;
+import io.supportlm.sft.data.SftBatches;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +36,10 @@ public final class DpoTrainer {
     public record Result(Path runDir, Path adapterDir, int steps, double bestValidationLoss, int bestStep, boolean stoppedEarly,
                          double seconds, double lastMargin, double lastAccuracy) {}
 
+    /** @param stopIds the ids that end a reply in the pairs ({@code PreferenceDataset.stopIds()}), recorded with the adapter */
     public static Result train(TrainConfig config, LoadedModel model, List<PreferenceExample> train,
-                               List<PreferenceExample> validation, Path runDir, boolean resume, TrainListener listener)
-            throws IOException {
+                               List<PreferenceExample> validation, Collection<Integer> stopIds, Path runDir, boolean resume,
+                               TrainListener listener) throws IOException {
         if (config.threads() > 0) {
             Parallel.setThreads(config.threads());
         }
@@ -61,7 +64,7 @@ public final class DpoTrainer {
             throw new IllegalArgumentException("a preference pair has " + maxT + " tokens, more than sft.max_length "
                     + config.sft().maxLength() + " (truncate when preparing the data)");
         }
-        CausalLmAdapter.Meta meta = SftTrainer.meta(config, decoder);
+        CausalLmAdapter.Meta meta = SftTrainer.meta(config, model, stopIds);
         Path checkpoint = resume ? RunFiles.latestCheckpoint(runDir) : null;
         if (resume && checkpoint == null) {
             throw new IllegalArgumentException(runDir + ": no checkpoint to resume from");
@@ -81,7 +84,7 @@ public final class DpoTrainer {
         lora.setEnabled(true);
 
         List<Parameter> params = adapter.parameters();
-        int totalSteps = Optimizer.totalSteps(o, train.size());
+        int totalSteps = Optimizer.totalSteps(o, train.size()); // one pair per batch slot, as SftBatches.preferencePairs makes them
         Optimizer optimizer = Optimizer.fromConfig(params, o, totalSteps);
         TrainerState state = new TrainerState();
         if (checkpoint != null) {
@@ -94,38 +97,36 @@ public final class DpoTrainer {
         listener.onStart(totalSteps, state.step);
         boolean stopped = false;
         DpoLoss.Sums last = DpoLoss.Sums.zero();
-        int batchesPerEpoch = (train.size() + o.batchSize() - 1) / o.batchSize();
+        SftBatches batches = SftBatches.preferencePairs(train, o.batchSize(), padId, config.seed());
+        int batchesPerEpoch = batches.batchesPerEpoch();
         int bound = Math.max((batchesPerEpoch / o.gradAccum()) * o.gradAccum(), o.gradAccum());
         outer:
         for (int epoch = state.epoch; epoch < o.epochs(); epoch++) {
-            int[] order = SftBatching.epochOrder(train.size(), config.seed(), epoch);
             for (int bi = epoch == state.epoch ? state.batchInEpoch : 0; bi + o.gradAccum() <= bound; ) {
                 long windowStart = System.nanoTime();
-                List<int[]> group = new ArrayList<>();
+                List<Integer> steps = new ArrayList<>();
+                List<SftBatch> group = new ArrayList<>();
                 int pairs = 0;
                 for (int k = 0; k < o.gradAccum(); k++, bi++) {
-                    int from = Math.min(bi * o.batchSize(), train.size());
-                    int to = Math.min(from + o.batchSize(), train.size());
-                    if (from == to) {
-                        from = 0;
-                        to = Math.min(o.batchSize(), train.size());
-                    }
-                    group.add(java.util.Arrays.copyOfRange(order, from, to));
-                    pairs += to - from;
+                    int step = bi % batchesPerEpoch; // fewer batches than one optimizer step takes: they repeat
+                    steps.add(step);
+                    group.add(batches.batch(epoch, step));
+                    pairs += group.getLast().B() / 2;
                 }
                 optimizer.zeroGrad();
                 DpoLoss.Sums sums = DpoLoss.Sums.zero();
                 long tokens = 0;
-                for (int[] idx : group) {
+                for (int g = 0; g < group.size(); g++) {
                     lora.schedule().train(config.seed(), state.microStep++);
-                    List<PreferenceExample> chunk = new ArrayList<>();
-                    double[] rc = new double[idx.length], rr = new double[idx.length];
-                    for (int i = 0; i < idx.length; i++) {
-                        chunk.add(train.get(idx[i]));
-                        rc[i] = ref[0][idx[i]];
-                        rr[i] = ref[1][idx[i]];
+                    SftBatch b = group.get(g);
+                    int step = steps.get(g);
+                    int n = b.B() / 2;
+                    double[] rc = new double[n], rr = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        int pair = batches.examplesIn(epoch, step, i)[0];
+                        rc[i] = ref[0][pair];
+                        rr[i] = ref[1][pair];
                     }
-                    SftBatch b = DpoLoss.batch(chunk, padId);
                     sums = sums.plus(DpoLoss.run(policy, b, rc, rr, beta, eps, 1f / pairs));
                     for (int m : b.mask()) {
                         tokens += m;
@@ -205,9 +206,10 @@ public final class DpoTrainer {
             SftBatch b = DpoLoss.batch(pairs.subList(from, to), padId);
             model.forward(b);
             double[] rows = model.rowLosses(b, null);
+            int n = to - from;
             for (int i = from; i < to; i++) {
-                out[0][i] = -rows[2 * (i - from)];
-                out[1][i] = -rows[2 * (i - from) + 1];
+                out[0][i] = -rows[i - from];
+                out[1][i] = -rows[n + i - from];
             }
         }
         return out;

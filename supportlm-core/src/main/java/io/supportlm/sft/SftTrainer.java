@@ -9,7 +9,10 @@ import io.supportlm.model.decoder.DecoderWeights;
 import io.supportlm.peft.LoraAdapter;
 import io.supportlm.peft.LoraConfig;
 import io.supportlm.peft.PromptTuning;
+import io.supportlm.sft.data.SftBatches;
+import io.supportlm.sft.data.SftDataConfig;
 import io.supportlm.tensor.Parallel;
+import io.supportlm.tensor.QuantScheme;
 import io.supportlm.train.Optimizer;
 import io.supportlm.train.RunFiles;
 import io.supportlm.train.TrainConfig;
@@ -20,16 +23,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Supervised fine-tuning of a decoder for reply generation with LoRA, QLoRA or prompt tuning, on
  * tokenized examples whose labels cover the assistant's tokens ({@link SftExample}).
  *
  * <p>Each optimizer step takes {@code optim.grad_accum} micro-batches of {@code optim.batch_size}
- * examples (right-padded rows, or with {@code sft.packing} packed into rows of
- * {@code sft.max_length}); the loss is the mean over every target token of the step
+ * examples right-padded to the longest of the batch, or with {@code sft.packing} {@code batch_size}
+ * rows of {@code sft.max_length} tokens packed with several examples each ({@link SftBatches}:
+ * the batch at (epoch, step) depends on the seed alone, which resuming relies on); the loss is the mean over every target token of the step
  * ({@link CausalLmLoss}). AdamW, schedule, clipping, checkpoints, metrics and resume are shared
  * with the classifier ({@link io.supportlm.train}): a run directory holds {@code config.yaml},
  * {@code metrics.jsonl}, {@code checkpoints/step-N/}, {@code best/} (lowest validation loss) and
@@ -70,9 +76,14 @@ public final class SftTrainer {
         }
     }
 
-    /** Trains on {@code train}, validating on {@code validation} (may be empty) when given. */
+    /**
+     * Trains on {@code train}, validating on {@code validation} (may be empty) when given.
+     *
+     * @param stopIds the ids that end a reply in the examples ({@code SftDataset.stopIds()}), recorded
+     *     in the adapter's supportlm.json so that generation stops on the same tokens
+     */
     public static Result train(TrainConfig config, LoadedModel model, List<SftExample> train, List<SftExample> validation,
-                               Path runDir, boolean resume, TrainListener listener) throws IOException {
+                               Collection<Integer> stopIds, Path runDir, boolean resume, TrainListener listener) throws IOException {
         if (config.threads() > 0) {
             Parallel.setThreads(config.threads());
         }
@@ -92,10 +103,13 @@ public final class SftTrainer {
         if (validation != null) {
             maxT = Math.max(maxT, checkLengths(validation, sft.maxLength(), "validation"));
         }
-        if (sft.packing()) {
-            maxT = sft.maxLength();
-        }
-        CausalLmAdapter.Meta meta = meta(config, decoder);
+        int padId = model.padId();
+        TrainConfig.Optim o = config.optim();
+        SftBatches batches = sft.packing()
+                ? SftBatches.packed(train, o.batchSize(), sft.maxLength(), padId, config.seed())
+                : SftBatches.padded(train, o.batchSize(), padId, config.seed());
+        maxT = Math.max(maxT, batches.maxLength());
+        CausalLmAdapter.Meta meta = meta(config, model, stopIds);
 
         Path checkpoint = resume ? RunFiles.latestCheckpoint(runDir) : null;
         if (resume && checkpoint == null) {
@@ -105,8 +119,8 @@ public final class SftTrainer {
         List<Parameter> params = adapter.parameters();
         long trainable = params.stream().mapToLong(p -> p.values().length).sum();
 
-        TrainConfig.Optim o = config.optim();
-        int totalSteps = Optimizer.totalSteps(o, train.size());
+        int batchesPerEpoch = batches.batchesPerEpoch();
+        int totalSteps = Optimizer.totalStepsOfBatches(o, batchesPerEpoch);
         Optimizer optimizer = Optimizer.fromConfig(params, o, totalSteps);
         TrainerState state = new TrainerState();
         if (checkpoint != null) {
@@ -116,28 +130,19 @@ public final class SftTrainer {
             Files.deleteIfExists(runDir.resolve(RunFiles.METRICS));
         }
 
-        int maxRows = o.batchSize();
-        CausalLmLoss loss = new CausalLmLoss(decoder, adapter.prompt(), maxRows, maxT, sft.logitChunk(),
-                config.train().gradientCheckpointing());
-        int padId = model.padId();
+        CausalLmLoss loss = new CausalLmLoss(decoder, adapter.prompt(), Math.max(batches.maxRows(), o.batchSize()), maxT,
+                sft.logitChunk(), config.train().gradientCheckpointing());
         listener.onStart(totalSteps, state.step);
         boolean stopped = false;
-        int batchesPerEpoch = (train.size() + o.batchSize() - 1) / o.batchSize();
-        int usable = (batchesPerEpoch / o.gradAccum()) * o.gradAccum();
+        int usable = Math.max((batchesPerEpoch / o.gradAccum()) * o.gradAccum(), o.gradAccum());
         outer:
         for (int epoch = state.epoch; epoch < o.epochs(); epoch++) {
-            int[] order = SftBatching.epochOrder(train.size(), config.seed(), epoch);
-            for (int bi = epoch == state.epoch ? state.batchInEpoch : 0; bi + o.gradAccum() <= Math.max(usable, o.gradAccum()); ) {
+            for (int bi = epoch == state.epoch ? state.batchInEpoch : 0; bi + o.gradAccum() <= usable; ) {
                 long windowStart = System.nanoTime();
                 List<SftBatch> group = new ArrayList<>();
                 int targets = 0;
                 for (int k = 0; k < o.gradAccum(); k++, bi++) {
-                    int from = Math.min(bi * o.batchSize(), train.size());
-                    List<SftExample> examples = SftBatching.slice(train, order, from, Math.min(from + o.batchSize(), train.size()));
-                    if (examples.isEmpty()) {
-                        examples = SftBatching.slice(train, order, 0, Math.min(o.batchSize(), train.size())); // fewer examples than a step
-                    }
-                    SftBatch b = sft.packing() ? SftBatching.packed(examples, maxT, padId) : SftBatching.padded(examples, padId);
+                    SftBatch b = batches.batch(epoch, bi % batchesPerEpoch); // fewer batches than one step takes: they repeat
                     group.add(b);
                     targets += CausalLmLoss.targets(b);
                 }
@@ -172,7 +177,7 @@ public final class SftTrainer {
                 listener.onStep(log);
 
                 boolean last = state.step >= totalSteps;
-                boolean epochEnd = bi + o.gradAccum() > Math.max(usable, o.gradAccum());
+                boolean epochEnd = bi + o.gradAccum() > usable;
                 if (validation != null && !validation.isEmpty() && (state.step % config.eval().every() == 0 || last || epochEnd)) {
                     adapter.eval();
                     double v = validationLoss(loss, validation, o.batchSize(), padId);
@@ -219,7 +224,7 @@ public final class SftTrainer {
         double sum = 0;
         long targets = 0;
         for (int from = 0; from < examples.size(); from += batchSize) {
-            SftBatch b = SftBatching.padded(examples.subList(from, Math.min(from + batchSize, examples.size())), padId);
+            SftBatch b = SftBatches.inOrder(examples.subList(from, Math.min(from + batchSize, examples.size())), padId);
             loss.forward(b);
             for (double r : loss.rowLosses(b, null)) {
                 sum += r;
@@ -242,10 +247,19 @@ public final class SftTrainer {
         return max;
     }
 
-    static CausalLmAdapter.Meta meta(TrainConfig config, DecoderModel decoder) {
+    /** What the adapter records about its training: the base, the method, and how prompts were rendered and ended. */
+    static CausalLmAdapter.Meta meta(TrainConfig config, LoadedModel model, Collection<Integer> stopIds) {
+        DecoderModel decoder = ((DecoderBackbone) model.backbone()).model();
         return new CausalLmAdapter.Meta(config.model(), decoder.config().family().modelType, config.method(),
-                config.method().equals("qlora") ? config.quantization().bits() : 0, config.sft().maxLength(), true,
-                config.sft().systemPrompt());
+                config.method().equals("qlora") ? config.quantization().bits() : 0, config.sft().maxLength(),
+                model.directory().hasChatTemplate(), config.sft().systemPrompt(), List.copyOf(new TreeSet<>(stopIds)));
+    }
+
+    /** The data settings of the config's {@code sft:} section. */
+    public static SftDataConfig dataConfig(TrainConfig config) {
+        TrainConfig.Sft sft = config.sft();
+        return new SftDataConfig(sft.maxLength(), SftDataConfig.Truncation.parse(sft.truncation()), sft.windowStride(),
+                sft.systemPrompt(), sft.skipIncomplete(), sft.stopTokens());
     }
 
     /** LoRA settings for a language model: every linear layer but the LM head unless the config names targets. */
@@ -280,7 +294,8 @@ public final class SftTrainer {
             return new Adapter(null, PromptTuning.of(pc, C, e));
         }
         if (config.method().equals("qlora")) {
-            BackboneQuantizer.quantizeInPlace(new DecoderBackbone(decoder), meta(config, decoder).quantization());
+            BackboneQuantizer.quantizeInPlace(new DecoderBackbone(decoder), config.quantization().bits() == 8 ? QuantScheme.INT8
+                    : QuantScheme.NF4);
         }
         LoraConfig lc = loraConfig(config);
         String head = DecoderWeights.lmHeadName(decoder.config().family());

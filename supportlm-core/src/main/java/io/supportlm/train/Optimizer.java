@@ -40,7 +40,11 @@ public final class Optimizer {
      * batches per epoch (at least one) times the epochs, capped by {@code max_steps}.
      */
     public static int totalSteps(TrainConfig.Optim o, int examples) {
-        int batchesPerEpoch = (examples + o.batchSize() - 1) / o.batchSize();
+        return totalStepsOfBatches(o, (examples + o.batchSize() - 1) / o.batchSize());
+    }
+
+    /** Optimizer steps of a run whose epochs have {@code batchesPerEpoch} batches (packed rows make fewer than the examples). */
+    public static int totalStepsOfBatches(TrainConfig.Optim o, int batchesPerEpoch) {
         int stepsPerEpoch = Math.max(1, batchesPerEpoch / o.gradAccum());
         int total = stepsPerEpoch * o.epochs();
         return o.maxSteps() > 0 ? Math.min(total, o.maxSteps()) : total;

@@ -86,22 +86,32 @@ public record TrainConfig(String task, String model, String method, long seed, i
     }
 
     /**
-     * Reply generation (tasks sft and dpo): how conversations become training sequences.
+     * Reply generation (tasks sft and dpo): how conversations become training sequences
+     * ({@code io.supportlm.sft.data.SftDataConfig} is built from this).
      *
      * @param maxLength tokens per sequence (prompt and reply), at most the model's positions
      * @param truncation {@code latest_turns} (drop whole turns from the start, keeping the system
-     *     prompt and the last exchange) or {@code sliding_window} (cut a long conversation into
-     *     overlapping windows of max_length)
+     *     prompt and the last exchange) or {@code sliding_window} (sft only: cut a long
+     *     conversation into overlapping windows of max_length)
+     * @param windowStride sliding window: tokens between window starts (0: max_length / 2)
      * @param packing pack several examples into each row of max_length (attention and the loss
-     *     stay inside each example)
+     *     stay inside each example); batch_size then counts rows
      * @param systemPrompt a system message put before every conversation that has none (null: none)
+     * @param skipIncomplete skip (and count) records without an assistant reply instead of failing
+     * @param stopTokens token strings that end a reply besides EOS (each one vocabulary token)
      * @param logitChunk rows whose logits are computed at once (memory: 2 · logit_chunk · vocab floats)
      */
-    public record Sft(int maxLength, String truncation, boolean packing, String systemPrompt, int logitChunk) {
+    public record Sft(int maxLength, String truncation, int windowStride, boolean packing, String systemPrompt,
+                      boolean skipIncomplete, List<String> stopTokens, int logitChunk) {
         public Sft {
             oneOf("sft.truncation", truncation, "latest_turns", "sliding_window");
+            stopTokens = stopTokens == null ? List.of() : List.copyOf(stopTokens);
             if (maxLength < 2) {
                 throw new IllegalArgumentException("sft.max_length must be at least 2, got " + maxLength);
+            }
+            if (windowStride < 0 || windowStride >= maxLength) {
+                throw new IllegalArgumentException("sft.window_stride must be in [0, max_length - 1] (0: max_length / 2), got "
+                        + windowStride);
             }
             if (logitChunk < 1) {
                 throw new IllegalArgumentException("sft.logit_chunk must be at least 1, got " + logitChunk);
@@ -147,6 +157,14 @@ public record TrainConfig(String task, String model, String method, long seed, i
         if (task.equals("dpo") && !method.equals("lora") && !method.equals("qlora")) {
             throw new IllegalArgumentException("task dpo trains a LoRA adapter (the reference is the base with the adapter off):"
                     + " method must be lora or qlora, got '" + method + "'");
+        }
+        if (task.equals("dpo") && sft.truncation().equals("sliding_window")) {
+            throw new IllegalArgumentException("sft.truncation sliding_window applies to task sft only: a DPO pair needs one prompt "
+                    + "for both replies; use latest_turns");
+        }
+        if (!task.equals("classify") && method.equals("prompt") && sft.packing()) {
+            throw new IllegalArgumentException("sft.packing does not work with method prompt: the virtual tokens belong before "
+                    + "each example, not before a packed row; turn sft.packing off");
         }
         if (threads < 0 || checkpointEvery < 1) {
             throw new IllegalArgumentException("threads must be at least 0 and checkpoint_every at least 1");

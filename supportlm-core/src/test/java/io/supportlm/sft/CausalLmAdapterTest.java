@@ -63,7 +63,7 @@ class CausalLmAdapterTest {
     }
 
     static CausalLmAdapter.Meta meta(Path base, String type, String method) {
-        return new CausalLmAdapter.Meta(base.toString(), type, method, method.equals("qlora") ? 4 : 0, 512, true, null);
+        return new CausalLmAdapter.Meta(base.toString(), type, method, method.equals("qlora") ? 4 : 0, 512, true, null, List.of(258));
     }
 
     @ParameterizedTest

@@ -15,6 +15,7 @@ import io.supportlm.peft.LoraAdapter;
 import io.supportlm.peft.LoraConfig;
 import io.supportlm.peft.LoraLinear;
 import io.supportlm.peft.PromptTuning;
+import io.supportlm.sft.data.SftBatches;
 import java.util.List;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
@@ -98,7 +99,7 @@ class CausalLmLossTest {
     void lossIsTheCrossEntropyOfTheTargetsComputedInChunks(Family f) {
         DecoderModel m = model(f, 3);
         lora(m, false, 4);
-        SftBatch b = SftBatching.padded(List.of(E1, E2, E3), 0);
+        SftBatch b = SftBatches.inOrder(List.of(E1, E2, E3), 0);
         CausalLmLoss loss = new CausalLmLoss(m, null, 3, 6, 2, false); // chunks of 2 rows for 6 targets
         int targets = CausalLmLoss.targets(b);
         assertEquals(E1.trainableTokens() + E2.trainableTokens() + E3.trainableTokens(), targets);
@@ -110,7 +111,7 @@ class CausalLmLossTest {
     void loraGradientsOfTheMeanLossMatchFiniteDifferences(Family f) {
         DecoderModel m = model(f, 5);
         LoraAdapter lora = lora(m, true, 6); // lm_head adapted too: its gradient goes through the chunked path
-        SftBatch b = SftBatching.padded(List.of(E1, E2), 0);
+        SftBatch b = SftBatches.inOrder(List.of(E1, E2), 0);
         CausalLmLoss loss = new CausalLmLoss(m, null, 2, 6, 3, false);
         int targets = CausalLmLoss.targets(b);
         loss.forward(b);
@@ -127,7 +128,7 @@ class CausalLmLossTest {
     void promptTuningGradientMatchesFiniteDifferences() {
         DecoderModel m = model(Family.LLAMA, 7);
         PromptTuning prompt = PromptTuning.random(new PromptTuning.Config(3, PromptTuning.Init.RANDOM, null), 16, 8);
-        SftBatch b = SftBatching.padded(List.of(E1, E3), 0);
+        SftBatch b = SftBatches.inOrder(List.of(E1, E3), 0);
         CausalLmLoss loss = new CausalLmLoss(m, prompt, 2, 6, 4, false);
         int targets = CausalLmLoss.targets(b);
         loss.forward(b);
@@ -139,7 +140,7 @@ class CausalLmLossTest {
         // the virtual tokens change the loss: they are really in front of the text
         CausalLmLoss plain = new CausalLmLoss(m, null, 2, 6, 4, false);
         assertTrue(Math.abs(meanLoss(plain, b, targets) - before / targets) > 1e-4);
-        assertThrows(IllegalArgumentException.class, () -> loss.forward(SftBatching.packed(List.of(E1, E3), 12, 0)));
+        assertThrows(IllegalArgumentException.class, () -> loss.forward(SftBatches.packed(List.of(E1, E3), 1, 12, 0, 1).batch(0, 0)));
     }
 
     @ParameterizedTest
@@ -147,9 +148,11 @@ class CausalLmLossTest {
     void aPackedRowGivesTheSameLossesAndGradientsAsTheExamplesSeparately(Family f) {
         DecoderModel m = model(f, 9);
         LoraAdapter lora = lora(m, false, 10);
-        SftBatch packed = SftBatching.packed(List.of(E1, E2, E3), 16, 0); // 6 + 5 + 4 tokens in one row, one pad
+        SftBatches packing = SftBatches.packed(List.of(E1, E2, E3), 1, 16, 0, 1); // 6 + 5 + 4 tokens in one row, one pad
+        SftBatch packed = packing.batch(0, 0);
         assertEquals(1, packed.B());
-        SftBatch separate = SftBatching.padded(List.of(E1, E2, E3), 0);
+        int[] order = packing.examplesIn(0, 0, 0); // the examples of the row, in row order
+        SftBatch separate = SftBatches.inOrder(List.of(E1, E2, E3), 0);
         int targets = CausalLmLoss.targets(separate);
         assertEquals(targets, CausalLmLoss.targets(packed), "no target crosses from one packed example into the next");
 
@@ -170,7 +173,7 @@ class CausalLmLossTest {
         // each example alone: its packed loss is its own loss
         SftBatch secondOnly = new SftBatch(1, 16, packed.ids(), maskLabels(packed, 1), packed.mask(), packed.positions(), packed.segments());
         onPacked.forward(secondOnly);
-        assertEquals(rows[1], onPacked.rowLosses(secondOnly, null)[0], 1e-4);
+        assertEquals(rows[order[1]], onPacked.rowLosses(secondOnly, null)[0], 1e-4);
     }
 
     /** The packed labels with every segment but {@code keep} ignored. */
@@ -188,7 +191,7 @@ class CausalLmLossTest {
     void gradientCheckpointingGivesIdenticalGradientsWithFewerSavedActivations() {
         DecoderModel m = model(Family.QWEN3, 11);
         LoraAdapter lora = lora(m, false, 12);
-        SftBatch b = SftBatching.padded(List.of(E1, E2, E3), 0);
+        SftBatch b = SftBatches.inOrder(List.of(E1, E2, E3), 0);
         int targets = CausalLmLoss.targets(b);
         float[][] grads = new float[2][];
         long[] floats = new long[2];

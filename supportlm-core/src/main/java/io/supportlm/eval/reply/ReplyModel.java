@@ -5,10 +5,10 @@ import io.supportlm.hub.HubClient;
 import io.supportlm.io.Checkpoint;
 import io.supportlm.model.decoder.DecoderModel;
 import io.supportlm.model.decoder.DecoderModels;
-import io.supportlm.model.hf.ChatTemplate;
 import io.supportlm.model.hf.HfTokenizer;
 import io.supportlm.model.hf.ModelDirectory;
 import io.supportlm.sft.CausalLmAdapter;
+import io.supportlm.sft.data.ChatFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,11 +19,13 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * A decoder opened for answering: memory-mapped weights, tokenizer, chat template (when the
- * directory has one) and the end-of-sequence ids from config.json, generation_config.json and the
- * tokenizer (the same union the server stops at). Optionally with a PEFT causal-LM adapter applied
- * ({@link CausalLmAdapter}: LoRA or QLoRA in the layers, or prompt tuning's virtual tokens before every prompt).
- * Close it when done (it unmaps the weights).
+ * A decoder opened for answering: memory-mapped weights, tokenizer, the chat format training
+ * renders with ({@link ChatFormat#forModel}: its chat template, or the plain format) and the
+ * end-of-sequence ids from config.json, generation_config.json and the tokenizer (the same union
+ * the server stops at). Optionally with a PEFT causal-LM adapter applied ({@link CausalLmAdapter}:
+ * LoRA or QLoRA in the layers, or prompt tuning's virtual tokens before every prompt); then the
+ * stop ids and the system prompt recorded with the adapter apply too, so prompts are rendered and
+ * answers end exactly as in training. Close it when done (it unmaps the weights).
  */
 public final class ReplyModel implements AutoCloseable {
     private final Path directory;
@@ -32,18 +34,18 @@ public final class ReplyModel implements AutoCloseable {
     private final HfTokenizer tokenizer;
     private final DecoderModel model;
     private final CausalLmAdapter adapted;
-    private final ChatTemplate template;
+    private final ChatFormat format;
     private final List<Integer> eosIds;
 
     private ReplyModel(Path directory, Path adapter, Checkpoint checkpoint, HfTokenizer tokenizer, DecoderModel model,
-                       CausalLmAdapter adapted, ChatTemplate template, List<Integer> eosIds) {
+                       CausalLmAdapter adapted, ChatFormat format, List<Integer> eosIds) {
         this.directory = directory;
         this.adapter = adapter;
         this.adapted = adapted;
         this.checkpoint = checkpoint;
         this.tokenizer = tokenizer;
         this.model = model;
-        this.template = template;
+        this.format = format;
         this.eosIds = eosIds;
     }
 
@@ -73,9 +75,16 @@ public final class ReplyModel implements AutoCloseable {
                     throw new IllegalArgumentException("--adapter: not a directory: " + adapter);
                 }
                 adapted = CausalLmAdapter.load(adapter, decoder); // LoRA wraps the layers in place; prompt tuning is a prefix
+                boolean recorded = Files.isRegularFile(adapter.resolve(CausalLmAdapter.SUPPORTLM_JSON));
+                if (recorded && adapted.meta().chatTemplate() != md.hasChatTemplate()) {
+                    throw new IllegalArgumentException(adapter + ": trained with " + (adapted.meta().chatTemplate()
+                            ? "the model's chat template, but " + dir + " has none" : "the plain format (no chat template), but "
+                            + dir + " has a chat template") + "; use the base model it was trained on");
+                }
+                eos.addAll(adapted.meta().stopIds());
             }
-            return new ReplyModel(dir, adapter, weights, tokenizer, decoder, adapted,
-                    md.hasChatTemplate() ? md.chatTemplate() : null, List.copyOf(eos));
+            return new ReplyModel(dir, adapter, weights, tokenizer, decoder, adapted, ChatFormat.forModel(md, tokenizer),
+                    List.copyOf(eos));
         } catch (IOException | RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -95,8 +104,20 @@ public final class ReplyModel implements AutoCloseable {
         return responder(name, greedy(maxNewTokens), systemPrompt);
     }
 
+    /** @param systemPrompt put first in every conversation; null: the one the adapter was trained with, if any */
     public DecoderResponder responder(String name, GenerationConfig config, String systemPrompt) {
-        return new DecoderResponder(name, model, adapted, tokenizer, template, config.withStopTokens(eosIds), systemPrompt);
+        return new DecoderResponder(name, model, adapted, tokenizer, format, config.withStopTokens(eosIds),
+                systemPrompt != null ? systemPrompt : trainedSystemPrompt());
+    }
+
+    /** The system prompt the adapter was trained with (supportlm.json), or null. */
+    public String trainedSystemPrompt() {
+        return adapted == null ? null : adapted.meta().systemPrompt();
+    }
+
+    /** How prompts are rendered: the chat template, or the plain format. */
+    public ChatFormat format() {
+        return format;
     }
 
     public Path directory() {
@@ -117,7 +138,7 @@ public final class ReplyModel implements AutoCloseable {
     }
 
     public boolean hasChatTemplate() {
-        return template != null;
+        return format instanceof ChatFormat.Template;
     }
 
     @Override

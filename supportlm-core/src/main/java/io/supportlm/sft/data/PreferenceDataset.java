@@ -1,5 +1,7 @@
 package io.supportlm.sft.data;
 
+import io.supportlm.model.hf.HfTokenizer;
+import io.supportlm.model.hf.ModelDirectory;
 import io.supportlm.sft.PreferenceExample;
 import io.supportlm.sft.SftExample;
 import java.io.IOException;
@@ -19,6 +21,12 @@ public record PreferenceDataset(List<PreferenceExample> pairs, SftDataStats stat
     public PreferenceDataset {
         pairs = List.copyOf(pairs);
         stopIds = Set.copyOf(stopIds);
+    }
+
+    /** Loads for a model directory: its template (or the plain format) and its generation config's stop ids. */
+    public static PreferenceDataset load(Path jsonl, ModelDirectory model, HfTokenizer tokenizer, SftDataConfig config)
+            throws IOException {
+        return load(jsonl, ConversationEncoder.forModel(model, tokenizer, config.stopTokens()), config);
     }
 
     public static PreferenceDataset load(Path jsonl, ConversationEncoder encoder, SftDataConfig config) throws IOException {

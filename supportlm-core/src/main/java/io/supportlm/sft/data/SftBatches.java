@@ -202,11 +202,46 @@ public final class SftBatches {
                     + batchesPerEpoch() + " batches");
         }
         int[][] rows = rows(order(epoch), step);
-        int B = rows.length;
+        List<List<SftExample>> content = new ArrayList<>(rows.length);
+        for (int[] row : rows) {
+            List<SftExample> r = new ArrayList<>(row.length);
+            for (int index : row) {
+                r.add(examples.get(index));
+            }
+            content.add(r);
+        }
+        return assemble(content, rowLength, padId, isPacked());
+    }
+
+    /**
+     * One padded batch of {@code examples} in the order given, one row each, right-padded to the
+     * longest (validation, DPO reference log-probabilities: no shuffle, no packing).
+     */
+    public static SftBatch inOrder(List<SftExample> examples, int padId) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one example");
+        }
+        List<List<SftExample>> rows = new ArrayList<>(examples.size());
+        for (SftExample e : examples) {
+            rows.add(List.of(e));
+        }
+        return assemble(rows, 0, padId, false);
+    }
+
+    /**
+     * Rows of examples as a batch: right-padded to {@code rowLength} (0: the longest row); padding
+     * has mask 0, position 0 and label IGNORE; packed rows get segments (padding -1).
+     */
+    private static SftBatch assemble(List<List<SftExample>> rows, int rowLength, int padId, boolean packed) {
+        int B = rows.size();
         int T = rowLength;
         if (T == 0) {
-            for (int[] row : rows) {
-                T = Math.max(T, examples.get(row[0]).length());
+            for (List<SftExample> row : rows) {
+                int n = 0;
+                for (SftExample e : row) {
+                    n += e.length();
+                }
+                T = Math.max(T, n);
             }
             T = Math.max(T, 1);
         }
@@ -214,7 +249,7 @@ public final class SftBatches {
         int[] labels = new int[B * T];
         int[] mask = new int[B * T];
         int[] positions = new int[B * T];
-        int[] segments = isPacked() ? new int[B * T] : null;
+        int[] segments = packed ? new int[B * T] : null;
         Arrays.fill(ids, padId);
         Arrays.fill(labels, SftExample.IGNORE);
         if (segments != null) {
@@ -222,8 +257,9 @@ public final class SftBatches {
         }
         for (int r = 0; r < B; r++) {
             int at = r * T;
-            for (int s = 0; s < rows[r].length; s++) {
-                SftExample e = examples.get(rows[r][s]);
+            List<SftExample> row = rows.get(r);
+            for (int s = 0; s < row.size(); s++) {
+                SftExample e = row.get(s);
                 int n = e.length();
                 System.arraycopy(e.ids(), 0, ids, at, n);
                 System.arraycopy(e.labels(), 0, labels, at, n);

@@ -189,7 +189,7 @@ class ReplyEvaluationTest {
                 }
             }
             io.supportlm.sft.CausalLmAdapter.save(adapter, lora, new io.supportlm.sft.CausalLmAdapter.Meta(
-                    models.resolve("base").toString(), "llama", "lora", 0, 512, true, null));
+                    models.resolve("base").toString(), "llama", "lora", 0, 512, true, null, java.util.List.of()));
         }
         io.supportlm.sft.CausalLmExport.merge(adapter, null, dir.resolve("merged"));
         String question = "Where is my order?";

@@ -116,11 +116,11 @@ class LinearTest {
     }
 
     @ParameterizedTest(name = "{0} weights on {1} threads, M={2} K={3} N={4}")
-    @CsvSource({"F32,2,101,300,200", "BF16,3,101,300,200", "F32,1,101,300,200", "F32,2,101,300,16", "BF16,2,101,16,300",
+    @CsvSource({"F32,2,101,800,200", "BF16,3,101,800,200", "F32,1,101,800,200", "F32,2,101,300,16", "BF16,2,101,16,300",
             "F32,3,13,17,9"})
     void productsWithAPackedOnceForAllThreadsOrReadInPlaceMatchTheScalarProduct(DType dtype, int threads, int M, int K, int N) {
         // N=200 spans several column tiles (the split goes by columns, A packed once for all
-        // threads), K=300 two depth blocks, and M ends in a partial row panel. N=16 (forward) and
+        // threads), K=800 two depth blocks, and M ends in a partial row panel. N=16 (forward) and
         // K=16 (dW) are LoRA's rank-r products, where A is read in place, not packed.
         Random rng = new Random(5);
         float[] x = randomFloats(rng, M * K, 1f);

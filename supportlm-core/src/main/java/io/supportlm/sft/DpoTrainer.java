@@ -161,23 +161,12 @@ public final class DpoTrainer {
                     RunFiles.appendMetrics(runDir, Map.of("type", "validation", "step", state.step, "loss", vLoss,
                             "reward_margin", v.margin() / v.pairs(), "reward_accuracy", (double) v.correct() / v.pairs(), "best", better));
                     listener.onValidation(state.step, "DPO loss", vLoss, better);
-                    if (better) {
-                        state.bestMetric = vLoss;
-                        state.bestStep = state.step;
-                        state.evalsWithoutImprovement = 0;
-                        adapter.save(runDir.resolve("best"), meta);
-                    } else if (config.eval().patience() > 0 && ++state.evalsWithoutImprovement >= config.eval().patience()) {
+                    if (SftTrainer.afterValidation(config, state, vLoss, better, adapter, meta, runDir)) {
                         stopped = true;
                     }
                 }
                 if (state.step % config.checkpointEvery() == 0 && !isLast && !stopped) {
-                    if (epochEnd) {
-                        state.epoch = epoch + 1;
-                        state.batchInEpoch = 0;
-                    }
-                    Path dir = RunFiles.checkpointDir(runDir, state.step);
-                    adapter.save(dir, meta);
-                    RunFiles.completeCheckpoint(dir, optimizer, state, state.elapsed + (System.nanoTime() - started) / 1e9);
+                    SftTrainer.checkpoint(runDir, state, epoch, epochEnd, adapter, meta, optimizer, started);
                 }
                 if (isLast || stopped) {
                     break outer;
@@ -185,13 +174,7 @@ public final class DpoTrainer {
             }
             state.batchInEpoch = 0;
         }
-        Path out = runDir.resolve("adapter");
-        if (Files.isDirectory(runDir.resolve("best"))) {
-            RunFiles.deleteTree(out);
-            RunFiles.copyTree(runDir.resolve("best"), out);
-        } else {
-            adapter.save(out, meta);
-        }
+        Path out = SftTrainer.finalAdapter(runDir, adapter, meta);
         double seconds = state.elapsed + (System.nanoTime() - started) / 1e9;
         int n = Math.max(1, last.pairs());
         return new Result(runDir, out, state.step, state.bestMetric, state.bestStep, stopped, seconds, last.margin() / n,

@@ -184,23 +184,12 @@ public final class SftTrainer {
                     boolean better = state.improves(v, false);
                     RunFiles.appendMetrics(runDir, Map.of("type", "validation", "step", state.step, "loss", v, "best", better));
                     listener.onValidation(state.step, "loss", v, better);
-                    if (better) {
-                        state.bestMetric = v;
-                        state.bestStep = state.step;
-                        state.evalsWithoutImprovement = 0;
-                        adapter.save(runDir.resolve("best"), meta);
-                    } else if (config.eval().patience() > 0 && ++state.evalsWithoutImprovement >= config.eval().patience()) {
+                    if (SftTrainer.afterValidation(config, state, v, better, adapter, meta, runDir)) {
                         stopped = true;
                     }
                 }
                 if (state.step % config.checkpointEvery() == 0 && !last && !stopped) {
-                    if (epochEnd) {
-                        state.epoch = epoch + 1;
-                        state.batchInEpoch = 0;
-                    }
-                    Path dir = RunFiles.checkpointDir(runDir, state.step);
-                    adapter.save(dir, meta);
-                    RunFiles.completeCheckpoint(dir, optimizer, state, state.elapsed + (System.nanoTime() - started) / 1e9);
+                    SftTrainer.checkpoint(runDir, state, epoch, epochEnd, adapter, meta, optimizer, started);
                 }
                 if (last || stopped) {
                     break outer;
@@ -208,13 +197,7 @@ public final class SftTrainer {
             }
             state.batchInEpoch = 0;
         }
-        Path out = runDir.resolve("adapter");
-        if (Files.isDirectory(runDir.resolve("best"))) {
-            RunFiles.deleteTree(out);
-            RunFiles.copyTree(runDir.resolve("best"), out);
-        } else {
-            adapter.save(out, meta);
-        }
+        Path out = SftTrainer.finalAdapter(runDir, adapter, meta);
         double seconds = state.elapsed + (System.nanoTime() - started) / 1e9;
         return new Result(runDir, out, state.step, state.bestMetric, state.bestStep, stopped, seconds, state.tokens, trainable);
     }
@@ -248,6 +231,46 @@ public final class SftTrainer {
     }
 
     /** What the adapter records about its training: the base, the method, and how prompts were rendered and ended. */
+    /**
+     * After a validation run: keeps the adapter as {@code best/} when it improved, counts runs
+     * without improvement, and says whether {@code eval.patience} now stops training.
+     */
+    static boolean afterValidation(TrainConfig config, TrainerState state, double value, boolean better, Adapter adapter,
+                                   CausalLmAdapter.Meta meta, Path runDir) throws IOException {
+        if (better) {
+            state.bestMetric = value;
+            state.bestStep = state.step;
+            state.evalsWithoutImprovement = 0;
+            adapter.save(runDir.resolve("best"), meta);
+            return false;
+        }
+        return config.eval().patience() > 0 && ++state.evalsWithoutImprovement >= config.eval().patience();
+    }
+
+    /** A resumable checkpoint of the current step; at an epoch's end it resumes at the next epoch's start. */
+    static void checkpoint(Path runDir, TrainerState state, int epoch, boolean epochEnd, Adapter adapter, CausalLmAdapter.Meta meta,
+                           Optimizer optimizer, long started) throws IOException {
+        if (epochEnd) {
+            state.epoch = epoch + 1;
+            state.batchInEpoch = 0;
+        }
+        Path dir = RunFiles.checkpointDir(runDir, state.step);
+        adapter.save(dir, meta);
+        RunFiles.completeCheckpoint(dir, optimizer, state, state.elapsed + (System.nanoTime() - started) / 1e9);
+    }
+
+    /** The run's {@code adapter/}: the best by validation when there was a validation, else the last. */
+    static Path finalAdapter(Path runDir, Adapter adapter, CausalLmAdapter.Meta meta) throws IOException {
+        Path out = runDir.resolve("adapter");
+        if (Files.isDirectory(runDir.resolve("best"))) {
+            RunFiles.deleteTree(out);
+            RunFiles.copyTree(runDir.resolve("best"), out);
+        } else {
+            adapter.save(out, meta);
+        }
+        return out;
+    }
+
     static CausalLmAdapter.Meta meta(TrainConfig config, LoadedModel model, Collection<Integer> stopIds) {
         DecoderModel decoder = ((DecoderBackbone) model.backbone()).model();
         return new CausalLmAdapter.Meta(config.model(), decoder.config().family().modelType, config.method(),

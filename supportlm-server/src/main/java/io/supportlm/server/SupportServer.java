@@ -77,6 +77,9 @@ public final class SupportServer implements AutoCloseable {
                 // Counts requests until their responses are written (our own count ends when the
                 // handler returns, before Javalin writes the result): stop() waits for both.
                 server.setHandler(jettyRequests);
+                // Jetty's own graceful stop as well: connectors stop accepting and connections
+                // close once their responses are out, rather than at once, when stop() ends.
+                server.setStopTimeout(config.shutdownGrace().toMillis());
                 ErrorHandler quiet = new ErrorHandler();
                 quiet.setShowStacks(false);
                 quiet.setShowServlet(false);

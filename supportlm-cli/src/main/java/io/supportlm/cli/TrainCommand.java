@@ -89,6 +89,7 @@ final class TrainCommand implements Callable<Integer> {
      * statistics, and trains.
      */
     static int trainGeneration(TrainConfig c, Path runDir, boolean resume, boolean progress) throws Exception {
+        PeakMemory.trackLiveHeap();
         Path validation = c.data().validation() == null ? null : Path.of(c.data().validation());
         SftDataConfig data = SftTrainer.dataConfig(c);
         try (LoadedModel model = LoadedModel.open(c.model()); TrainProgress bar = new TrainProgress(progress)) {
@@ -130,6 +131,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("adapter: " + r.adapterDir());
             }
         }
+        System.out.println(PeakMemory.describe());
         return 0;
     }
 

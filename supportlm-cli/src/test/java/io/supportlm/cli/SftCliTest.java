@@ -83,6 +83,8 @@ class SftCliTest {
                 "eval.every=1000", "sft.system_prompt=Be brief."), out::toString);
         assertTrue(out.toString().contains("chat format: the model's chat template; system prompt: Be brief."),
                 out::toString);
+        assertTrue(out.toString().matches("(?s).*peak memory: (\\d+ MiB|unknown) resident, (\\d+ MiB|unmeasured) live Java heap.*"),
+                out::toString);
         assertTrue(out.toString().contains("train data " + dir.resolve("train.jsonl") + ": records 96 = conversations 96 + skipped"),
                 out::toString);
         Path adapter = dir.resolve("runs/sft/adapter");

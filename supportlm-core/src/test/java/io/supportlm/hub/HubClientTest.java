@@ -124,10 +124,15 @@ class HubClientTest {
         List<FakeHub.Request> cdn = hub.requestsTo("/cdn/" + sha);
         assertEquals(2, cdn.size(), "one broken GET, one resumed GET: " + cdn);
         assertNull(cdn.get(0).range());
-        long half = hub.content("acme/tiny", "model.safetensors").length / 2;
-        assertEquals("bytes=" + half + "-", cdn.get(1).range());
-        assertEquals(List.of(half), retriesAt);
-        assertEquals(hub.content("acme/tiny", "model.safetensors").length, hub.bodyBytesSent, "no byte sent twice");
+        int length = hub.content("acme/tiny", "model.safetensors").length;
+        long half = length / 2;
+        // The server sent half and dropped the connection; the client resumes from what it
+        // received, which can be a little less than what was sent when the drop loses bytes in flight.
+        assertEquals(1, retriesAt.size(), "one retry: " + retriesAt);
+        long resumedAt = retriesAt.getFirst();
+        assertTrue(resumedAt > 0 && resumedAt <= half, "resumed at " + resumedAt + " of the " + half + " bytes sent");
+        assertEquals("bytes=" + resumedAt + "-", cdn.get(1).range());
+        assertEquals(half + (length - resumedAt), hub.bodyBytesSent, "the resumed GET asks only for what was not received");
         Path blob = repoDir().resolve("blobs").resolve(sha);
         assertEquals(sha, BlobHash.sameKindAs(sha, blob));
         assertFalse(Files.exists(repoDir().resolve("blobs").resolve(sha + ".incomplete")));

@@ -62,17 +62,7 @@ public final class ClassifierExport {
             Files.createDirectories(out);
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
                     .metadata("merged_adapter", adapterDir.toAbsolutePath().toString());
-            int tensors = 0;
-            for (String name : base.weights().names()) {
-                String module = replaced.get(name);
-                if (module != null) {
-                    FrozenLinear m = merged.get(module);
-                    w.add(name, m.weight().toFloatArray(), m.outFeatures(), m.inFeatures());
-                } else {
-                    w.add(name, base.weights().tensor(name));
-                }
-                tensors++;
-            }
+            int tensors = Merge.writeWithMerged(w, base.weights(), replaced, merged);
             List<MultiTaskClassifier.Head> heads = loaded.classifier().heads();
             int C = base.backbone().hiddenSize();
             boolean single = heads.size() == 1;

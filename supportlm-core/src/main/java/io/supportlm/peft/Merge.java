@@ -1,5 +1,7 @@
 package io.supportlm.peft;
 
+import io.supportlm.io.SafetensorsWriter;
+import io.supportlm.io.WeightStore;
 import io.supportlm.model.FrozenLinear;
 import io.supportlm.tensor.Tensor;
 import java.util.LinkedHashMap;
@@ -54,5 +56,27 @@ public final class Merge {
             merged.put(e.getKey(), intoOriginal(e.getKey(), original, e.getValue()));
         }
         return merged;
+    }
+
+    /**
+     * Adds every tensor of {@code base} to {@code out}, in the base's order, with the merged
+     * weight in place of each tensor named in {@code replaced} (tensor name to module name, a key
+     * of {@code merged}); returns how many tensors were added. The export of classifiers and of
+     * reply-generation adapters both write their checkpoint this way.
+     */
+    public static int writeWithMerged(SafetensorsWriter out, WeightStore base, Map<String, String> replaced,
+                                      Map<String, FrozenLinear> merged) {
+        int tensors = 0;
+        for (String name : base.names()) {
+            String module = replaced.get(name);
+            if (module != null) {
+                FrozenLinear m = merged.get(module);
+                out.add(name, m.weight().toFloatArray(), m.outFeatures(), m.inFeatures());
+            } else {
+                out.add(name, base.tensor(name));
+            }
+            tensors++;
+        }
+        return tensors;
     }
 }

@@ -66,17 +66,7 @@ public final class CausalLmExport {
             Files.createDirectories(out);
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
                     .metadata("merged_adapter", adapterDir.toAbsolutePath().toString());
-            int tensors = 0;
-            for (String name : base.weights().names()) {
-                String module = replaced.get(name);
-                if (module != null) {
-                    FrozenLinear m = merged.get(module);
-                    w.add(name, m.weight().toFloatArray(), m.outFeatures(), m.inFeatures());
-                } else {
-                    w.add(name, base.weights().tensor(name));
-                }
-                tensors++;
-            }
+            int tensors = Merge.writeWithMerged(w, base.weights(), replaced, merged);
             if (untie) {
                 FrozenLinear m = merged.get(head);
                 w.add(head + ".weight", m.weight().toFloatArray(), m.outFeatures(), m.inFeatures());

@@ -12,20 +12,44 @@ public final class Peak {
 
     /** Best GFLOP/s over {@code repeats} timed runs of about {@code millis} each, on all threads. */
     public static double gflops(int repeats, int millis) {
-        // Warm up until the JIT has compiled the method (not just an on-stack replacement of its
-        // loop, which is slower), then calibrate how many calls fill the requested time.
-        for (int i = 0; i < 500; i++) {
-            sink(chains(CALL_ITERATIONS));
-        }
-        long t0 = System.nanoTime();
-        for (int i = 0; i < 10; i++) {
-            sink(chains(CALL_ITERATIONS));
-        }
-        long dt = Math.max(1, (System.nanoTime() - t0) / 10);
-        long calls = Math.max(1, millis * 1_000_000L / dt);
-        int threads = Parallel.threads();
+        Meter meter = Meter.calibrate(millis);
         double best = 0;
         for (int r = 0; r < repeats; r++) {
+            best = Math.max(best, meter.measure());
+        }
+        return best;
+    }
+
+    /**
+     * A calibrated peak measurement that can be repeated between other timings, so that the peak
+     * and what is quoted against it are sampled over the same spell of a shared host's clock.
+     */
+    public static final class Meter {
+        private final long calls;
+
+        private Meter(long calls) {
+            this.calls = calls;
+        }
+
+        /**
+         * Warms up until the JIT has compiled the FMA chains (not just an on-stack replacement of
+         * the loop, which is slower), then sizes one measurement to about {@code millis}.
+         */
+        public static Meter calibrate(int millis) {
+            for (int i = 0; i < 500; i++) {
+                sink(chains(CALL_ITERATIONS));
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 10; i++) {
+                sink(chains(CALL_ITERATIONS));
+            }
+            long dt = Math.max(1, (System.nanoTime() - t0) / 10);
+            return new Meter(Math.max(1, millis * 1_000_000L / dt));
+        }
+
+        /** One measurement on all threads, in GFLOP/s. */
+        public double measure() {
+            int threads = Parallel.threads();
             long start = System.nanoTime();
             Parallel.forRange(threads, (from, to) -> {
                 for (int i = from; i < to; i++) {
@@ -36,9 +60,8 @@ public final class Peak {
             });
             double seconds = (System.nanoTime() - start) / 1e9;
             double flops = (double) threads * calls * CALL_ITERATIONS * CHAINS * Simd.LANES * 2;
-            best = Math.max(best, flops / seconds / 1e9);
+            return flops / seconds / 1e9;
         }
-        return best;
     }
 
     private static final int CHAINS = 12;

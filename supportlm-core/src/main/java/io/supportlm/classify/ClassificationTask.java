@@ -5,9 +5,16 @@ import java.util.List;
 /**
  * One classification task of a multi-task model: its name (a label field of the data, e.g.
  * {@code queue}), its label set in index order, its weight in the summed loss, and optional
- * per-class weights for imbalanced labels (PyTorch's weighted cross-entropy).
+ * per-class weights for imbalanced labels (PyTorch's weighted cross-entropy), and the label
+ * smoothing of its training loss (PyTorch's {@code label_smoothing}; 0 = plain one-hot targets).
  */
-public record ClassificationTask(String name, List<String> labels, float lossWeight, float[] classWeights) {
+public record ClassificationTask(String name, List<String> labels, float lossWeight, float[] classWeights,
+                                 float labelSmoothing) {
+    /** A task trained on plain one-hot targets. */
+    public ClassificationTask(String name, List<String> labels, float lossWeight, float[] classWeights) {
+        this(name, labels, lossWeight, classWeights, 0f);
+    }
+
     public ClassificationTask {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a task needs a name");
@@ -21,6 +28,9 @@ public record ClassificationTask(String name, List<String> labels, float lossWei
         }
         if (!(lossWeight > 0)) {
             throw new IllegalArgumentException("task '" + name + "' loss weight must be positive, got " + lossWeight);
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("task '" + name + "' label smoothing must be in [0, 1), got " + labelSmoothing);
         }
         if (classWeights != null && classWeights.length != labels.size()) {
             throw new IllegalArgumentException("task '" + name + "' has " + labels.size() + " labels but "

@@ -66,14 +66,15 @@ public final class ClassifierTrainer {
         List<ClassificationTask> tasks = new ArrayList<>();
         for (int t = 0; t < data.tasks().size(); t++) {
             String name = data.tasks().get(t);
-            tasks.add(new ClassificationTask(name, labelSets.get(t), config.classifier().taskWeights().getOrDefault(name, 1f), null));
+            tasks.add(new ClassificationTask(name, labelSets.get(t), config.classifier().taskWeights().getOrDefault(name, 1f), null,
+                    config.classifier().labelSmoothing()));
         }
         LabeledTexts train = LabeledTexts.of(trainRecords, tasks, model.tokenizer(), data.maxLength(), false);
         if (config.classifier().classWeights().equals("balanced")) {
             for (int t = 0; t < tasks.size(); t++) {
                 ClassificationTask task = tasks.get(t);
                 tasks.set(t, new ClassificationTask(task.name(), task.labels(), task.lossWeight(),
-                        train.balancedWeights(t, task.numLabels())));
+                        train.balancedWeights(t, task.numLabels()), task.labelSmoothing()));
             }
         }
         LabeledTexts validation = data.validation() == null ? null

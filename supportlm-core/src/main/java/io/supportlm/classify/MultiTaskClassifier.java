@@ -206,7 +206,7 @@ public final class MultiTaskClassifier {
                 continue;
             }
             float mean = CrossEntropy.forward(ws.losses[h], 0, ws.lse[h], 0, ws.logits[h], 0, labels[h], 0,
-                    head.task.classWeights(), ws.B, head.task.numLabels(), CrossEntropy.IGNORE_INDEX);
+                    head.task.classWeights(), ws.B, head.task.numLabels(), CrossEntropy.IGNORE_INDEX, head.task.labelSmoothing());
             total += head.task.lossWeight() * mean;
         }
         return (float) total;
@@ -228,7 +228,7 @@ public final class MultiTaskClassifier {
             }
             Arrays.fill(ws.dLogits[h], 0, B * K, 0f);
             CrossEntropy.backward(ws.dLogits[h], 0, lossScale * head.task.lossWeight(), ws.lse[h], 0, ws.logits[h], 0,
-                    ws.labels[h], 0, head.task.classWeights(), B, K, CrossEntropy.IGNORE_INDEX);
+                    ws.labels[h], 0, head.task.classWeights(), B, K, CrossEntropy.IGNORE_INDEX, head.task.labelSmoothing());
             Linear.backward(ws.dDropped, 0, head.dWeight, head.dBias, ws.dLogits[h], 0, ws.dropped, 0,
                     Tensor.wrap(head.weight, K, C), B, C, K);
         }

@@ -17,6 +17,14 @@ import jdk.incubator.vector.VectorOperators;
  *   dz_ij += dLoss · w[y_i] / Σ w · (softmax(z_i)_j − [j = y_i])
  * </pre>
  *
+ * With label smoothing ε ({@code label_smoothing=ε}), the target is the mixture (1 − ε)·one-hot + ε/V·uniform,
+ * again as PyTorch weighs it:
+ *
+ * <pre>
+ *   loss_i = (1 − ε)·w[y_i]·(lse_i − z_{i,y_i}) + ε/V · Σ_j w[j]·(lse_i − z_ij)
+ *   dz_ij += dLoss / Σ w · (((1 − ε)·w[y_i] + ε/V·Σ_k w[k])·softmax(z_i)_j − (1 − ε)·w[y_i]·[j = y_i] − ε/V·w[j])
+ * </pre>
+ *
  * forward writes the per-row losses ({@code reduction='none'}) and saves lse per row; backward
  * recomputes the softmax from the logits and lse, so nothing of size N·V is saved. When every row
  * is ignored the mean is 0/0 = NaN, as in PyTorch, and backward adds nothing. Rows run in
@@ -37,11 +45,20 @@ public final class CrossEntropy {
     public static float forward(float[] losses, int lossesOff, float[] logsumexp, int lseOff, float[] logits,
                                 int logitsOff, int[] targets, int targetsOff, float[] classWeights, int N, int V,
                                 int ignoreIndex) {
+        return forward(losses, lossesOff, logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
+                ignoreIndex, 0f);
+    }
+
+    /** {@link #forward} with label smoothing {@code labelSmoothing} in [0, 1). */
+    public static float forward(float[] losses, int lossesOff, float[] logsumexp, int lseOff, float[] logits,
+                                int logitsOff, int[] targets, int targetsOff, float[] classWeights, int N, int V,
+                                int ignoreIndex, float labelSmoothing) {
+        checkSmoothing(labelSmoothing);
         Work.checkRange("cross-entropy losses", losses, lossesOff, N);
         double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
                 ignoreIndex);
         Work.rows(N, V, (from, to) -> forwardRows(losses, lossesOff, logsumexp, lseOff, logits, logitsOff, targets,
-                targetsOff, classWeights, V, ignoreIndex, from, to, Simd.ENABLED));
+                targetsOff, classWeights, V, ignoreIndex, labelSmoothing, from, to, Simd.ENABLED));
         return mean(losses, lossesOff, N, totalWeight);
     }
 
@@ -49,6 +66,15 @@ public final class CrossEntropy {
     public static void backward(float[] dLogits, int dLogitsOff, float dLoss, float[] logsumexp, int lseOff,
                                 float[] logits, int logitsOff, int[] targets, int targetsOff, float[] classWeights,
                                 int N, int V, int ignoreIndex) {
+        backward(dLogits, dLogitsOff, dLoss, logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
+                ignoreIndex, 0f);
+    }
+
+    /** {@link #backward} with label smoothing {@code labelSmoothing} in [0, 1). */
+    public static void backward(float[] dLogits, int dLogitsOff, float dLoss, float[] logsumexp, int lseOff,
+                                float[] logits, int logitsOff, int[] targets, int targetsOff, float[] classWeights,
+                                int N, int V, int ignoreIndex, float labelSmoothing) {
+        checkSmoothing(labelSmoothing);
         Work.checkRange("cross-entropy dLogits", dLogits, dLogitsOff, (long) N * V);
         double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
                 ignoreIndex);
@@ -57,25 +83,27 @@ public final class CrossEntropy {
         }
         float perWeight = (float) (dLoss / totalWeight);
         Work.rows(N, V, (from, to) -> backwardRows(dLogits, dLogitsOff, perWeight, logsumexp, lseOff, logits,
-                logitsOff, targets, targetsOff, classWeights, V, ignoreIndex, from, to, Simd.ENABLED));
+                logitsOff, targets, targetsOff, classWeights, V, ignoreIndex, labelSmoothing, from, to, Simd.ENABLED));
     }
 
     /** The scalar oracle of {@link #forward}, single-threaded. */
     public static float forwardScalar(float[] losses, int lossesOff, float[] logsumexp, int lseOff, float[] logits,
                                       int logitsOff, int[] targets, int targetsOff, float[] classWeights, int N, int V,
-                                      int ignoreIndex) {
+                                      int ignoreIndex, float labelSmoothing) {
+        checkSmoothing(labelSmoothing);
         Work.checkRange("cross-entropy losses", losses, lossesOff, N);
         double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
                 ignoreIndex);
         forwardRows(losses, lossesOff, logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, V,
-                ignoreIndex, 0, N, false);
+                ignoreIndex, labelSmoothing, 0, N, false);
         return mean(losses, lossesOff, N, totalWeight);
     }
 
     /** The scalar oracle of {@link #backward}, single-threaded. */
     public static void backwardScalar(float[] dLogits, int dLogitsOff, float dLoss, float[] logsumexp, int lseOff,
                                       float[] logits, int logitsOff, int[] targets, int targetsOff,
-                                      float[] classWeights, int N, int V, int ignoreIndex) {
+                                      float[] classWeights, int N, int V, int ignoreIndex, float labelSmoothing) {
+        checkSmoothing(labelSmoothing);
         Work.checkRange("cross-entropy dLogits", dLogits, dLogitsOff, (long) N * V);
         double totalWeight = validate(logsumexp, lseOff, logits, logitsOff, targets, targetsOff, classWeights, N, V,
                 ignoreIndex);
@@ -83,7 +111,7 @@ public final class CrossEntropy {
             return;
         }
         backwardRows(dLogits, dLogitsOff, (float) (dLoss / totalWeight), logsumexp, lseOff, logits, logitsOff,
-                targets, targetsOff, classWeights, V, ignoreIndex, 0, N, false);
+                targets, targetsOff, classWeights, V, ignoreIndex, labelSmoothing, 0, N, false);
     }
 
     private static float mean(float[] losses, int lossesOff, int N, double totalWeight) {
@@ -96,7 +124,7 @@ public final class CrossEntropy {
 
     private static void forwardRows(float[] losses, int lossesOff, float[] logsumexp, int lseOff, float[] logits,
                                     int logitsOff, int[] targets, int targetsOff, float[] classWeights, int V,
-                                    int ignoreIndex, int from, int to, boolean vector) {
+                                    int ignoreIndex, float smoothing, int from, int to, boolean vector) {
         for (int row = from; row < to; row++) {
             int z0 = logitsOff + row * V;
             float lse = vector ? logSumExpVector(logits, z0, V) : logSumExpScalar(logits, z0, V);
@@ -106,7 +134,16 @@ public final class CrossEntropy {
                 losses[lossesOff + row] = 0;
             } else {
                 float w = classWeights == null ? 1f : classWeights[y];
-                losses[lossesOff + row] = w * (lse - logits[z0 + y]);
+                float loss = (1 - smoothing) * w * (lse - logits[z0 + y]);
+                if (smoothing > 0) {
+                    // Σ_j w[j]·(lse − z_j): the cross-entropy against the uniform target, weighted.
+                    double uniform = 0;
+                    for (int j = 0; j < V; j++) {
+                        uniform += (classWeights == null ? 1f : classWeights[j]) * (lse - logits[z0 + j]);
+                    }
+                    loss += (float) (smoothing / V * uniform);
+                }
+                losses[lossesOff + row] = loss;
             }
         }
     }
@@ -147,13 +184,22 @@ public final class CrossEntropy {
 
     private static void backwardRows(float[] dLogits, int dLogitsOff, float perWeight, float[] logsumexp, int lseOff,
                                      float[] logits, int logitsOff, int[] targets, int targetsOff,
-                                     float[] classWeights, int V, int ignoreIndex, int from, int to, boolean vector) {
+                                     float[] classWeights, int V, int ignoreIndex, float smoothing, int from, int to,
+                                     boolean vector) {
+        double weightSum = classWeights == null ? V : 0;
+        if (classWeights != null) {
+            for (float w : classWeights) {
+                weightSum += w;
+            }
+        }
+        float uniformScale = perWeight * smoothing / V; // per unit of class weight
         for (int row = from; row < to; row++) {
             int y = targets[targetsOff + row];
             if (y == ignoreIndex) {
                 continue;
             }
-            float scale = perWeight * (classWeights == null ? 1f : classWeights[y]);
+            float target = perWeight * (1 - smoothing) * (classWeights == null ? 1f : classWeights[y]);
+            float scale = (float) (target + uniformScale * weightSum);
             float lse = logsumexp[lseOff + row];
             int z0 = logitsOff + row * V;
             int d0 = dLogitsOff + row * V;
@@ -169,7 +215,18 @@ public final class CrossEntropy {
                 float p = (float) Math.exp(logits[z0 + j] - lse);
                 dLogits[d0 + j] = Math.fma(p, scale, dLogits[d0 + j]);
             }
-            dLogits[d0 + y] -= scale;
+            dLogits[d0 + y] -= target;
+            if (smoothing > 0) {
+                for (j = 0; j < V; j++) {
+                    dLogits[d0 + j] -= uniformScale * (classWeights == null ? 1f : classWeights[j]);
+                }
+            }
+        }
+    }
+
+    private static void checkSmoothing(float labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("cross-entropy: label smoothing must be in [0, 1), got " + labelSmoothing);
         }
     }
 

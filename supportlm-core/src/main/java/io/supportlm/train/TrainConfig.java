@@ -35,13 +35,17 @@ public record TrainConfig(String task, String model, String method, long seed, i
         }
     }
 
-    public record Classifier(String pooling, float dropout, String classWeights, Map<String, Float> taskWeights) {
+    public record Classifier(String pooling, float dropout, String classWeights, Map<String, Float> taskWeights,
+                             float labelSmoothing) {
         public Classifier {
             oneOf("classifier.pooling", pooling, "auto", "cls", "mean", "last");
             oneOf("classifier.class_weights", classWeights, "none", "balanced");
             taskWeights = taskWeights == null ? Map.of() : Map.copyOf(taskWeights);
             if (!(dropout >= 0 && dropout < 1)) {
                 throw new IllegalArgumentException("classifier.dropout must be in [0, 1), got " + dropout);
+            }
+            if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+                throw new IllegalArgumentException("classifier.label_smoothing must be in [0, 1), got " + labelSmoothing);
             }
         }
     }

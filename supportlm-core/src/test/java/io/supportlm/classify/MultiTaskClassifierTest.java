@@ -24,17 +24,22 @@ class MultiTaskClassifierTest {
     static final int[] MASK = {1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
 
     static MultiTaskClassifier classifier(long seed, Pooling.Mode pooling) {
+        return classifier(seed, pooling, 0f);
+    }
+
+    /** Two tasks; the first is trained with label smoothing {@code smoothing}. */
+    static MultiTaskClassifier classifier(long seed, Pooling.Mode pooling, float smoothing) {
         BertEncoder bert = new BertEncoder(TINY, BertWeights.load(
                 io.supportlm.model.bert.BertInit.random(TINY, seed), TINY));
         List<ClassificationTask> tasks = List.of(
-                new ClassificationTask("queue", List.of("billing", "tech", "account"), 1f, null),
+                new ClassificationTask("queue", List.of("billing", "tech", "account"), 1f, null, smoothing),
                 new ClassificationTask("urgent", List.of("no", "yes"), 0.5f, new float[] {1f, 3f}));
         return new MultiTaskClassifier(bert, pooling, 0.1f, tasks, new Random(seed));
     }
 
     @Test
     void gradientsOfHeadsAndAdaptersMatchFiniteDifferences() {
-        MultiTaskClassifier clf = classifier(1, Pooling.Mode.MEAN);
+        MultiTaskClassifier clf = classifier(1, Pooling.Mode.MEAN, 0.1f);
         LoraAdapter lora = LoraAdapter.attach(clf.backbone(), new LoraConfig(2, 4f, 0.2f, List.of("query", "value"), false, false), 5);
         // Give B non-zero values so that gradients flow into A as well.
         Random rng = new Random(3);
@@ -117,5 +122,43 @@ class MultiTaskClassifierTest {
         io.supportlm.peft.LoraLinear query = (io.supportlm.peft.LoraLinear) clf.backbone().linearLayers()
                 .get("encoder.layer.0.attention.self.query");
         assertArrayEquals(baseQuery, ((io.supportlm.model.FrozenLinear) query.base()).weight().toFloatArray());
+    }
+
+    @Test
+    void labelSmoothingStopsTheHeadShortOfCertainty() {
+        // Trained to convergence, the gold class's probability tends to 1 without smoothing and to
+        // 1 − ε + ε/V with it (0.8667 for ε = 0.2 and three labels): the smoothed target's optimum.
+        for (float smoothing : new float[] {0f, 0.2f}) {
+            MultiTaskClassifier clf = classifier(4, Pooling.Mode.CLS, smoothing);
+            int[][] labels = {{0, 1, 2, 0}, {-100, -100, -100, -100}};
+            List<Parameter> params = clf.headParameters();
+            float[][] m = new float[params.size()][];
+            float[][] v = new float[params.size()][];
+            for (int i = 0; i < params.size(); i++) {
+                m[i] = new float[params.get(i).values().length];
+                v[i] = new float[params.get(i).values().length];
+            }
+            MultiTaskClassifier.Workspace ws = clf.allocate(B, T);
+            for (int step = 1; step <= 1500; step++) {
+                params.forEach(Parameter::zeroGrad);
+                clf.forward(ws, IDS, MASK, B, T, false, 5, step);
+                clf.loss(ws, labels);
+                clf.backward(ws, 1f, false, 5, step);
+                for (int i = 0; i < params.size(); i++) {
+                    Parameter p = params.get(i);
+                    AdamW.update(p.values(), 0, m[i], 0, v[i], 0, p.grads(), 0, p.values().length, 5e-2, step,
+                            AdamW.Config.DEFAULTS);
+                }
+            }
+            clf.forward(ws, IDS, MASK, B, T, false, 5, 0);
+            for (int b = 0; b < B; b++) {
+                float gold = clf.probabilities(ws, 0, b)[labels[0][b]];
+                if (smoothing == 0f) {
+                    assertTrue(gold > 0.98f, "row " + b + " without smoothing: p(gold) = " + gold);
+                } else {
+                    assertTrue(Math.abs(gold - (1 - smoothing + smoothing / 3)) < 0.02f, "row " + b + " with ε = 0.2: p(gold) = " + gold);
+                }
+            }
+        }
     }
 }

@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Test;
 class CrossEntropyTest {
     /** PyTorch's weighted mean cross-entropy, written out in double. */
     static double reference(double[] z, int[] y, float[] w, int N, int V, double[] rowLosses) {
+        return reference(z, y, w, N, V, rowLosses, 0);
+    }
+
+    /** The same with label smoothing ε: (1 − ε)·w_y·(lse − z_y) + ε/V·Σ_j w_j·(lse − z_j) per row. */
+    static double reference(double[] z, int[] y, float[] w, int N, int V, double[] rowLosses, double smoothing) {
         double num = 0;
         double den = 0;
         for (int i = 0; i < N; i++) {
@@ -34,7 +39,11 @@ class CrossEntropyTest {
                 s += Math.exp(z[i * V + j] - max);
             }
             double wy = w == null ? 1 : w[y[i]];
-            double loss = wy * (max + Math.log(s) - z[i * V + y[i]]);
+            double lse = max + Math.log(s);
+            double loss = (1 - smoothing) * wy * (lse - z[i * V + y[i]]);
+            for (int j = 0; j < V; j++) {
+                loss += smoothing / V * (w == null ? 1 : w[j]) * (lse - z[i * V + j]);
+            }
             if (rowLosses != null) {
                 rowLosses[i] = loss;
             }
@@ -69,16 +78,19 @@ class CrossEntropyTest {
         for (int[] s : new int[][] {{1, 7}, {3, 19}, {4, 33}, {5, 64}}) {
             int N = s[0], V = s[1];
             for (boolean weighted : new boolean[] {false, true}) {
-                float[] z = randomFloats(rng, N * V, 5f);
-                int[] y = randomTargets(rng, N, V, true);
-                float[] w = weighted ? positiveWeights(rng, V) : null;
-                float[] losses = new float[N];
-                float[] lse = new float[N];
-                float mean = CrossEntropy.forward(losses, 0, lse, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX);
-                double[] rows = new double[N];
-                double expected = reference(toDouble(z), y, w, N, V, rows);
-                assertEquals(expected, mean, 1e-5 * Math.abs(expected), "N=" + N + " V=" + V + " weighted=" + weighted);
-                assertClose("row losses", losses, rows, 1e-5, 1e-6);
+                for (float smoothing : new float[] {0f, 0.1f}) {
+                    float[] z = randomFloats(rng, N * V, 5f);
+                    int[] y = randomTargets(rng, N, V, true);
+                    float[] w = weighted ? positiveWeights(rng, V) : null;
+                    float[] losses = new float[N];
+                    float[] lse = new float[N];
+                    float mean = CrossEntropy.forward(losses, 0, lse, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX, smoothing);
+                    double[] rows = new double[N];
+                    double expected = reference(toDouble(z), y, w, N, V, rows, smoothing);
+                    String where = "N=" + N + " V=" + V + " weighted=" + weighted + " smoothing=" + smoothing;
+                    assertEquals(expected, mean, 1e-5 * Math.abs(expected), where);
+                    assertClose("row losses " + where, losses, rows, 1e-5, 1e-6);
+                }
             }
         }
     }
@@ -90,17 +102,19 @@ class CrossEntropyTest {
         for (int[] s : new int[][] {{1, 7}, {3, 19}, {4, 33}, {2, 64}}) {
             int N = s[0], V = s[1];
             for (boolean weighted : new boolean[] {false, true}) {
-                float[] z = randomFloats(rng, N * V, 3f);
-                int[] y = randomTargets(rng, N, V, true);
-                float[] w = weighted ? positiveWeights(rng, V) : null;
-                float[] lse = new float[N];
-                CrossEntropy.forward(new float[N], 0, lse, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX);
-                float[] before = randomFloats(rng, N * V, 1f);
-                float[] dz = before.clone();
-                CrossEntropy.backward(dz, 0, dLoss, lse, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX);
-                GradCheck.assertGradient("dLogits N=" + N + " V=" + V + " weighted=" + weighted,
-                        LayerNormTest.minus(dz, before), toDouble(z), x -> dLoss * reference(x, y, w, N, V, null),
-                        1e-3, 1e-5);
+                for (float smoothing : new float[] {0f, 0.1f}) {
+                    float[] z = randomFloats(rng, N * V, 3f);
+                    int[] y = randomTargets(rng, N, V, true);
+                    float[] w = weighted ? positiveWeights(rng, V) : null;
+                    float[] lse = new float[N];
+                    CrossEntropy.forward(new float[N], 0, lse, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX, smoothing);
+                    float[] before = randomFloats(rng, N * V, 1f);
+                    float[] dz = before.clone();
+                    CrossEntropy.backward(dz, 0, dLoss, lse, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX, smoothing);
+                    GradCheck.assertGradient("dLogits N=" + N + " V=" + V + " weighted=" + weighted + " smoothing=" + smoothing,
+                            LayerNormTest.minus(dz, before), toDouble(z),
+                            x -> dLoss * reference(x, y, w, N, V, null, smoothing), 1e-3, 1e-5);
+                }
             }
         }
     }
@@ -151,6 +165,22 @@ class CrossEntropyTest {
     }
 
     @Test
+    void labelSmoothingGivesPyTorchsValues() {
+        // torch.nn.functional.cross_entropy(z, y, weight=w, label_smoothing=0.1), torch 1.13.
+        float[] z = {0f, 0f, 0f, 2f, 0f, 0f};
+        float[] w = {3f, 1f, 5f};
+        assertEquals(1.6357451677322388, CrossEntropy.forward(new float[2], 0, new float[2], 0, z, 0, new int[] {0, 1}, 0,
+                null, 2, 3, IGNORE_INDEX, 0.1f), 1e-6);
+        assertEquals(1.4458227157592773, CrossEntropy.forward(new float[2], 0, new float[2], 0, z, 0, new int[] {0, 1}, 0,
+                w, 2, 3, IGNORE_INDEX, 0.1f), 1e-6);
+        assertEquals(1.0986123085021973, CrossEntropy.forward(new float[2], 0, new float[2], 0, z, 0,
+                new int[] {0, IGNORE_INDEX}, 0, w, 2, 3, IGNORE_INDEX, 0.1f), 1e-6);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CrossEntropy.forward(new float[2], 0,
+                new float[2], 0, z, 0, new int[] {0, 1}, 0, null, 2, 3, IGNORE_INDEX, 1f));
+        assertTrue(e.getMessage().contains("label smoothing must be in [0, 1)"), e.getMessage());
+    }
+
+    @Test
     void largeLogitsStayFiniteAndShiftInvariant() {
         int N = 2, V = 19;
         float[] z = randomFloats(new Random(4), N * V, 3f);
@@ -177,14 +207,15 @@ class CrossEntropyTest {
             float[] lseV = new float[N];
             float[] lossS = new float[N];
             float[] lseS = new float[N];
-            float meanV = CrossEntropy.forward(lossV, 0, lseV, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX);
-            float meanS = CrossEntropy.forwardScalar(lossS, 0, lseS, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX);
+            float smoothing = N % 2 == 0 ? 0.1f : 0f;
+            float meanV = CrossEntropy.forward(lossV, 0, lseV, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX, smoothing);
+            float meanS = CrossEntropy.forwardScalar(lossS, 0, lseS, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX, smoothing);
             assertEquals(meanS, meanV, 1e-5 * Math.abs(meanS));
             assertClose("lse", lseV, lseS, 1e-6, 1e-6);
             float[] dV = new float[N * V];
             float[] dS = new float[N * V];
-            CrossEntropy.backward(dV, 0, 0.5f, lseS, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX);
-            CrossEntropy.backwardScalar(dS, 0, 0.5f, lseS, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX);
+            CrossEntropy.backward(dV, 0, 0.5f, lseS, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX, smoothing);
+            CrossEntropy.backwardScalar(dS, 0, 0.5f, lseS, 0, z, 0, y, 0, w, N, V, IGNORE_INDEX, smoothing);
             assertClose("dLogits N=" + N + " V=" + V, dV, dS, 1e-5, 1e-8);
         }
     }

@@ -154,12 +154,17 @@ final class BenchCommand implements Runnable {
                         + "is printed and written to <work>/results/. Default: ${DEFAULT-VALUE}.")
         java.util.List<String> methods = new java.util.ArrayList<>();
 
+        @Option(names = "--refit",
+                description = "Then train again on train + validation with the same settings (the validation split having "
+                        + "served to choose them; no early stopping) and score that model on the test split as well. One method only.")
+        boolean refit;
+
         @Option(names = "--result-json", hidden = true, description = "Where a single-method run writes its numbers (used by --methods).")
         java.nio.file.Path resultJson;
 
         @Override
         public Integer call() throws Exception {
-            return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, methods, overrides, resultJson);
+            return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, methods, overrides, refit, resultJson);
         }
     }
 

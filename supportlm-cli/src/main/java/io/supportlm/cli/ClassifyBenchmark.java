@@ -52,7 +52,7 @@ final class ClassifyBenchmark {
      * own, then prints and writes the comparison.
      */
     static int run(String dataset, String encoderName, Path datasets, Path work, int epochs, List<String> methods,
-                   List<String> overrides, Path reportJson) throws Exception {
+                   List<String> overrides, boolean refit, Path reportJson) throws Exception {
         if (!DATASETS.contains(dataset)) {
             throw new IllegalArgumentException("--dataset must be one of " + DATASETS + ", got '" + dataset + "'");
         }
@@ -61,6 +61,9 @@ final class ClassifyBenchmark {
         }
         methods.forEach(ClassifyBenchmark::methodSettings); // rejects unknown names before anything runs
         if (methods.size() > 1) {
+            if (refit) {
+                throw new IllegalArgumentException("--refit runs with one method, got --methods " + String.join(",", methods));
+            }
             return MethodComparison.run(dataset, encoderName, datasets, work, epochs, methods, overrides);
         }
         String method = methods.get(0);
@@ -113,7 +116,32 @@ final class ClassifyBenchmark {
         if (reportJson != null) {
             MethodComparison.writeResult(reportJson, method, r, report, model);
         }
+        if (refit) {
+            refit(data, settings, runId, model, work);
+        }
         return 0;
+    }
+
+    /**
+     * The usual last step once validation has chosen the settings: the same training on train and
+     * validation together (10% more data, no early stopping, the last step's adapter), scored on
+     * the same test split.
+     */
+    private static void refit(Path data, List<String> settings, String runId, Path model, Path work) throws Exception {
+        List<SupportRecord> all = new ArrayList<>(Jsonl.read(data.resolve("train.jsonl")));
+        all.addAll(Jsonl.read(data.resolve("validation.jsonl")));
+        Path both = data.resolve("train+validation.jsonl");
+        Jsonl.write(both, all);
+        String refitId = runId + "-refit";
+        List<String> refitSettings = new ArrayList<>(settings);
+        refitSettings.addAll(List.of("run_id=" + refitId, "data.train=" + both, "data.validation=null"));
+        TrainConfig config = TrainConfig.load(null, refitSettings);
+        System.out.println("# refit on train + validation (" + all.size() + " records)");
+        ClassifierTrainer.Result r = TrainCommand.train(config, work.resolve("runs").resolve(refitId), false, true);
+        ReportWriter.WrittenReport report = ClassifierEvaluation.run(r.adapterDir(), model.toString(), data.resolve("test.jsonl"),
+                refitId, false, work.resolve("results").resolve(refitId));
+        System.out.println(report.consoleTable());
+        System.out.printf("refit: training %.0f s (%.0f tokens/s)%n", r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()));
     }
 
     private static List<SupportRecord> ingest(IngestConfig config, Path file) throws IOException {

@@ -2,7 +2,7 @@
 (forward x@w.T, dX dy@w, dW dy.T@x) on the same shapes, f32, best of N rounds over all products.
 Set OPENBLAS_NUM_THREADS (the caller does) to the thread count being compared. Prints one JSON line.
 
-usage: python3 matmul_numpy.py [--tokens 2048] [--repeats 10]
+usage: python3 matmul_numpy.py [--tokens 2048] [--repeats 20]
 """
 import argparse
 import json
@@ -16,7 +16,7 @@ SHAPES = [("q_proj/o_proj", 576, 576), ("k_proj/v_proj", 576, 192), ("gate_proj/
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--tokens", type=int, default=2048)
-    p.add_argument("--repeats", type=int, default=10)
+    p.add_argument("--repeats", type=int, default=20)
     a = p.parse_args()
     rng = np.random.default_rng(0)
     products = []

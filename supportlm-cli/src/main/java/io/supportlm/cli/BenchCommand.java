@@ -29,7 +29,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--tokens", defaultValue = "2048", description = "Rows of the activations (batch × sequence). Default: ${DEFAULT-VALUE}.")
         int tokens;
 
-        @Option(names = "--repeats", defaultValue = "10", description = "Timed rounds, each running every product once; each product's best is reported. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--repeats", defaultValue = "20", description = "Timed rounds, each running every product once; each product's best is reported. Default: ${DEFAULT-VALUE}.")
         int repeats;
 
         @Option(names = "--peer", negatable = true, defaultValue = "true", fallbackValue = "true",

@@ -27,12 +27,13 @@ public final class Gemm {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.LANES;
     /**
-     * Rows of A per micro-kernel call: 24 accumulators, two B vectors and a broadcast fill 27 of
-     * AVX-512's 32 registers. Against 6 rows (12 accumulators) it measured 7-15% less time on the
-     * 135M shapes (2 threads, alternating in-process runs): each B vector loaded feeds twelve FMAs
-     * instead of six; 14 rows measured the same as 12.
+     * Rows of A per micro-kernel call. With 16-lane vectors (AVX-512, 32 vector registers) 12: 24
+     * accumulators, two B vectors and a broadcast fill 27 registers; against 6 rows it measured
+     * 7-15% less time on the 135M shapes (2 threads, alternating in-process runs), each B vector
+     * loaded feeding twelve FMAs instead of six; 14 rows measured the same as 12. With narrower
+     * vectors (AVX2 has 16 registers) 6, BLIS's Haswell shape: 24 accumulators would spill.
      */
-    static final int MR = 12;
+    static final int MR = L >= 16 ? 12 : 6;
     /** Rows per call of {@link #kernelDirect}, which reads A in place (six row offsets, twelve accumulators). */
     static final int DIRECT_MR = 6;
     /** Columns of B per micro-kernel call: two vectors. */
@@ -280,9 +281,11 @@ public final class Gemm {
     }
 
     /**
-     * {@link #kernel} with A's six rows read in place (row starts {@code o0..o5}, element stride
-     * {@code cs}). A copy rather than the one kernel for both: running packed panels through this
-     * addressing ({@code o_r = aOff + r}, {@code cs = MR}) measured 10% slower on the 135M shapes.
+     * Six rows of A against a B panel, A's rows read where they lie (row starts {@code o0..o5},
+     * element stride {@code cs}): LoRA's rank-r products read A in place, and with 6-row panels
+     * (vectors narrower than 16 lanes) this is also the micro-kernel over packed A
+     * ({@code o_r = aOff + r}, {@code cs = 6}); a dedicated 6-row packed kernel measured 10% faster
+     * on AVX-512, whose machines now run the 12-row one.
      */
     private static void kernelDirect(int kc, float[] a, int o0, int o1, int o2, int o3, int o4, int o5, int cs, float[] bp,
                                      int bOff, float[] tile) {
@@ -334,6 +337,10 @@ public final class Gemm {
      * values per k, Bpanel NR values per k. Its 24 accumulators live in registers throughout.
      */
     private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] tile) {
+        if (MR == 6) {
+            kernelDirect(kc, ap, aOff, aOff + 1, aOff + 2, aOff + 3, aOff + 4, aOff + 5, MR, bp, bOff, tile);
+            return;
+        }
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -454,7 +461,7 @@ public final class Gemm {
                 }
             }
         }
-        if (cs == 1) {
+        if (cs == 1 && MR == 12) {
             // A row-major: the panel written in order, its twelve rows read side by side (the
             // generic loop below writes each row at a stride of MR; this measured 2x faster).
             full = mc / MR * MR;

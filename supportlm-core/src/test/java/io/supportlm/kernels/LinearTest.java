@@ -122,20 +122,30 @@ class LinearTest {
         // N=200 spans several column tiles (the split goes by columns, A packed once for all
         // threads), K=800 two depth blocks, and M ends in a partial row panel. N=16 (forward) and
         // K=16 (dW) are LoRA's rank-r products, where A is read in place, not packed.
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(threads);
+            productsMatchTheScalarProduct(dtype, M, K, N);
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    /** Forward, dX and dW on the current threads against plain loops over the widened weights. */
+    static void productsMatchTheScalarProduct(DType dtype, int M, int K, int N) {
         Random rng = new Random(5);
         float[] x = randomFloats(rng, M * K, 1f);
         float[] w = randomFloats(rng, N * K, 1f);
         float[] g = randomFloats(rng, M * N, 1f);
-        int saved = Parallel.threads();
         try (Arena arena = Arena.ofShared()) {
-            Parallel.setThreads(threads);
             Tensor stored = Tensor.convert(w, dtype, arena, N, K);
             Tensor widened = Tensor.wrap(stored.toFloatArray(), N, K);
             float[] y = new float[M * N];
             float[] yRef = new float[M * N];
             Linear.forward(y, 0, x, 0, stored, null, M, K, N);
             Linear.forwardScalar(yRef, 0, x, 0, widened, null, M, K, N);
-            assertClose("forward", y, yRef, 1e-5, 1e-5);
+            String where = " (" + dtype + ", M=" + M + " K=" + K + " N=" + N + ", " + Parallel.threads() + " threads)";
+            assertClose("forward" + where, y, yRef, 1e-5, 1e-5);
             float[] dx = new float[M * K];
             float[] dw = new float[N * K];
             float[] dxRef = new float[M * K];
@@ -149,10 +159,8 @@ class LinearTest {
                     }
                 }
             }
-            assertClose("dX", dx, dxRef, 1e-5, 1e-5);
-            assertClose("dW", dw, dwRef, 1e-5, 1e-5);
-        } finally {
-            Parallel.setThreads(saved);
+            assertClose("dX" + where, dx, dxRef, 1e-5, 1e-5);
+            assertClose("dW" + where, dw, dwRef, 1e-5, 1e-5);
         }
     }
 

@@ -64,6 +64,28 @@ public final class Jsonl {
      */
     public static List<SupportRecord> read(Path file) throws IOException {
         List<SupportRecord> out = new ArrayList<>();
+        forEachLine(file, "run `supportlm data validate` to list the rows", (line, lineNo) -> {
+            try {
+                out.add(fromLine(line));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": " + e.getMessage(), e);
+            }
+        });
+        return out;
+    }
+
+    /** What {@link #forEachLine} does with one line; {@code lineNo} counts from 1. */
+    @FunctionalInterface
+    public interface LineVisitor {
+        void accept(String line, int lineNo) throws IOException;
+    }
+
+    /**
+     * Walks the lines of a UTF-8 JSONL file: a leading byte-order mark is dropped, blank lines are
+     * skipped, and each line comes with its number, for messages. Bytes that are not UTF-8
+     * fail with the file's name and {@code utf8Hint}, what to do about them.
+     */
+    public static void forEachLine(Path file, String utf8Hint, LineVisitor visitor) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int lineNo = 0;
@@ -72,19 +94,12 @@ public final class Jsonl {
                 if (lineNo == 1 && line.startsWith("\uFEFF")) {
                     line = line.substring(1);
                 }
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    out.add(fromLine(line));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": " + e.getMessage(), e);
+                if (!line.isBlank()) {
+                    visitor.accept(line, lineNo);
                 }
             }
         } catch (java.nio.charset.CharacterCodingException e) {
-            throw new IllegalArgumentException(file + ": holds bytes that are not valid UTF-8 (run `supportlm data validate` "
-                    + "to list the rows)", e);
+            throw new IllegalArgumentException(file + ": holds bytes that are not valid UTF-8 (" + utf8Hint + ")", e);
         }
-        return out;
     }
 }

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
+import io.supportlm.data.Jsonl;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,25 +40,15 @@ public record EvalSuite(String name, List<SuiteItem> items) {
         }
         var items = new ArrayList<SuiteItem>();
         Map<String, Integer> lineOfId = new HashMap<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = in.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                SuiteItem item = parseLine(line, file + ":" + n);
-                Integer earlier = lineOfId.putIfAbsent(item.id(), n);
-                if (earlier != null) {
-                    throw new IllegalArgumentException(file + ":" + n + ": field 'id': '" + item.id()
-                            + "' is already used on line " + earlier);
-                }
-                items.add(item);
+        Jsonl.forEachLine(file, "re-save it as UTF-8", (line, lineNo) -> {
+            SuiteItem item = parseLine(line, file + ":" + lineNo);
+            Integer earlier = lineOfId.putIfAbsent(item.id(), lineNo);
+            if (earlier != null) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": field 'id': '" + item.id()
+                        + "' is already used on line " + earlier);
             }
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(file + ": not valid UTF-8", e);
-        }
+            items.add(item);
+        });
         if (items.isEmpty()) {
             throw new IllegalArgumentException(file + ": the suite has no questions");
         }

@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.supportlm.data.Jsonl;
 import io.supportlm.data.SupportRecord;
 import io.supportlm.sft.ChatMessage;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,43 +78,30 @@ public final class SftJsonl {
         }
         List<T> items = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (lineNo == 1 && line.startsWith("\uFEFF")) {
-                    line = line.substring(1);
-                }
-                if (line.isBlank()) {
-                    continue;
-                }
-                String source = file + ":" + lineNo;
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
-                }
-                if (!node.isObject()) {
-                    throw new IllegalArgumentException(source + ": a record must be a JSON object, got " + node.getNodeType());
-                }
-                try {
-                    items.add(parse.apply(node, source));
-                } catch (MissingReply e) {
-                    if (!skipIncomplete) {
-                        throw new IllegalArgumentException(source + ": " + e.getMessage()
-                                + " (a record without an assistant reply cannot be trained on; skip_incomplete skips and counts "
-                                + "such records)", e);
-                    }
-                    skipped.add(source);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-                }
+        Jsonl.forEachLine(file, "re-save it as UTF-8", (line, lineNo) -> {
+            String source = file + ":" + lineNo;
+            JsonNode node;
+            try {
+                node = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
             }
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(file + ": holds bytes that are not valid UTF-8", e);
-        }
+            if (!node.isObject()) {
+                throw new IllegalArgumentException(source + ": a record must be a JSON object, got " + node.getNodeType());
+            }
+            try {
+                items.add(parse.apply(node, source));
+            } catch (MissingReply e) {
+                if (!skipIncomplete) {
+                    throw new IllegalArgumentException(source + ": " + e.getMessage()
+                            + " (a record without an assistant reply cannot be trained on; skip_incomplete skips and counts "
+                            + "such records)", e);
+                }
+                skipped.add(source);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            }
+        });
         return new Read<>(items, skipped.size(), skipped);
     }
 

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.supportlm.eval.reply.ModelSummary;
+import io.supportlm.eval.reply.ReplyCharts;
 import io.supportlm.eval.reply.ReplyReport;
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.style.Styler;
 
 /**
  * The {@code compare} report: LoRA, QLoRA and prompt tuning trained on the same data, each
@@ -146,19 +144,10 @@ final class ReplyMethodReport {
 
     /** ROUGE-L F1, exact match, win rate and hallucination rate per method, and the base model's. */
     static byte[] chartPng(List<Row> rows, ModelSummary base) throws IOException {
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-        var chart = new CategoryChart(800, 480, Styler.ChartTheme.XChart);
-        chart.setTitle("Reply quality by tuning method");
-        chart.setYAxisTitle("score (0-1)");
+        var chart = ReplyCharts.categoryChart(800, 480, "Reply quality by tuning method", "score (0-1)"); // headless AWT set there
         var style = chart.getStyler();
-        style.setChartBackgroundColor(Color.WHITE);
-        style.setLegendPosition(Styler.LegendPosition.OutsideS);
-        style.setLegendLayout(Styler.LegendLayout.Horizontal);
         style.setYAxisMin(0.0);
         style.setYAxisMax(1.0);
-        style.setToolTipsEnabled(false);
         List<String> names = new ArrayList<>(rows.stream().map(Row::method).toList());
         names.add("base");
         List<String> metrics = List.of("ROUGE-L F1", "exact match", "win rate", "hallucination rate");

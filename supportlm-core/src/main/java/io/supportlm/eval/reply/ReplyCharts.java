@@ -28,6 +28,19 @@ public final class ReplyCharts {
     private ReplyCharts() {
     }
 
+    /** A bar chart in the reports' style: XChart theme, white background, legend below, no tooltips. */
+    public static CategoryChart categoryChart(int width, int height, String title, String yAxisTitle) {
+        var chart = new CategoryChart(width, height, Styler.ChartTheme.XChart);
+        chart.setTitle(title);
+        chart.setYAxisTitle(yAxisTitle);
+        var style = chart.getStyler();
+        style.setChartBackgroundColor(Color.WHITE);
+        style.setLegendPosition(Styler.LegendPosition.OutsideS);
+        style.setLegendLayout(Styler.LegendLayout.Horizontal);
+        style.setToolTipsEnabled(false);
+        return chart;
+    }
+
     /**
      * Bars per group: mean ROUGE-L F1 when some group has reference answers, else the refusal rate
      * (a safety-only suite), for the tuned model and, when compared, the base model.
@@ -51,17 +64,12 @@ public final class ReplyCharts {
             }
         }
         int longest = groups.stream().mapToInt(String::length).max().orElse(5);
-        var chart = new CategoryChart(Math.max(640, 60 * groups.size() + 200), 480 + Math.min(longest, 32) * 5, Styler.ChartTheme.XChart);
-        chart.setTitle(metric + " by group (" + report.setup().suite() + ")");
-        chart.setYAxisTitle(metric);
+        var chart = categoryChart(Math.max(640, 60 * groups.size() + 200), 480 + Math.min(longest, 32) * 5,
+                metric + " by group (" + report.setup().suite() + ")", metric);
         var style = chart.getStyler();
-        style.setChartBackgroundColor(Color.WHITE);
-        style.setLegendPosition(Styler.LegendPosition.OutsideS);
-        style.setLegendLayout(Styler.LegendLayout.Horizontal);
         style.setYAxisMin(0.0);
         style.setYAxisMax(1.0);
         style.setXAxisLabelRotation(groups.size() > 6 ? 45 : 0);
-        style.setToolTipsEnabled(false);
         style.setYAxisDecimalPattern("0.00");
         if (groups.isEmpty()) {
             groups.add("(no data)");
@@ -95,16 +103,10 @@ public final class ReplyCharts {
             max = min + 1;
         }
         List<String> labels = binLabels(min, max);
-        var chart = new CategoryChart(860, 480, Styler.ChartTheme.XChart);
-        chart.setTitle("Answer latency (" + report.items().size() + " questions)");
+        var chart = categoryChart(860, 480, "Answer latency (" + report.items().size() + " questions)", "answers");
         chart.setXAxisTitle("latency, ms (bin start)");
-        chart.setYAxisTitle("answers");
         var style = chart.getStyler();
-        style.setChartBackgroundColor(Color.WHITE);
-        style.setLegendPosition(Styler.LegendPosition.OutsideS);
-        style.setLegendLayout(Styler.LegendLayout.Horizontal);
         style.setXAxisLabelRotation(45);
-        style.setToolTipsEnabled(false);
         style.setOverlapped(!base.isEmpty());
         chart.addSeries(report.tuned().model(), labels, counts(tuned, min, max));
         if (!base.isEmpty()) {

@@ -159,12 +159,17 @@ final class BenchCommand implements Runnable {
                         + "served to choose them; no early stopping) and score that model on the test split as well. One method only.")
         boolean refit;
 
+        @Option(names = "--ensemble", defaultValue = "1", paramLabel = "N",
+                description = "With --refit: N refits with consecutive seeds, each scored, then their ensemble (probabilities "
+                        + "averaged, as eval --adapter A --adapter B … scores it). Default: ${DEFAULT-VALUE}.")
+        int ensemble;
+
         @Option(names = "--result-json", hidden = true, description = "Where a single-method run writes its numbers (used by --methods).")
         java.nio.file.Path resultJson;
 
         @Override
         public Integer call() throws Exception {
-            return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, methods, overrides, refit, resultJson);
+            return ClassifyBenchmark.run(dataset, encoder, datasets, work, epochs, methods, overrides, refit, ensemble, resultJson);
         }
     }
 

@@ -52,7 +52,7 @@ final class ClassifyBenchmark {
      * own, then prints and writes the comparison.
      */
     static int run(String dataset, String encoderName, Path datasets, Path work, int epochs, List<String> methods,
-                   List<String> overrides, boolean refit, Path reportJson) throws Exception {
+                   List<String> overrides, boolean refit, int ensemble, Path reportJson) throws Exception {
         if (!DATASETS.contains(dataset)) {
             throw new IllegalArgumentException("--dataset must be one of " + DATASETS + ", got '" + dataset + "'");
         }
@@ -60,6 +60,9 @@ final class ClassifyBenchmark {
             throw new IllegalArgumentException("--methods: give at least one of " + METHODS);
         }
         methods.forEach(ClassifyBenchmark::methodSettings); // rejects unknown names before anything runs
+        if (ensemble < 1 || (ensemble > 1 && !refit)) {
+            throw new IllegalArgumentException("--ensemble counts refitted models: give --refit and a count of at least 1, got " + ensemble);
+        }
         if (methods.size() > 1) {
             if (refit) {
                 throw new IllegalArgumentException("--refit runs with one method, got --methods " + String.join(",", methods));
@@ -117,7 +120,7 @@ final class ClassifyBenchmark {
             MethodComparison.writeResult(reportJson, method, r, report, model);
         }
         if (refit) {
-            refit(data, settings, runId, model, work);
+            refit(data, settings, runId, model, work, ensemble);
         }
         return 0;
     }
@@ -125,23 +128,36 @@ final class ClassifyBenchmark {
     /**
      * The usual last step once validation has chosen the settings: the same training on train and
      * validation together (10% more data, no early stopping, the last step's adapter), scored on
-     * the same test split.
+     * the same test split. With {@code members} > 1, as many refits with consecutive seeds (the
+     * configured one, then +1, +2, …), each scored alone, then their ensemble (probabilities averaged).
      */
-    private static void refit(Path data, List<String> settings, String runId, Path model, Path work) throws Exception {
+    private static void refit(Path data, List<String> settings, String runId, Path model, Path work, int members) throws Exception {
         List<SupportRecord> all = new ArrayList<>(Jsonl.read(data.resolve("train.jsonl")));
         all.addAll(Jsonl.read(data.resolve("validation.jsonl")));
         Path both = data.resolve("train+validation.jsonl");
         Jsonl.write(both, all);
-        String refitId = runId + "-refit";
-        List<String> refitSettings = new ArrayList<>(settings);
-        refitSettings.addAll(List.of("run_id=" + refitId, "data.train=" + both, "data.validation=null"));
-        TrainConfig config = TrainConfig.load(null, refitSettings);
-        System.out.println("# refit on train + validation (" + all.size() + " records)");
-        ClassifierTrainer.Result r = TrainCommand.train(config, work.resolve("runs").resolve(refitId), false, true);
-        ReportWriter.WrittenReport report = ClassifierEvaluation.run(r.adapterDir(), model.toString(), data.resolve("test.jsonl"),
-                refitId, false, work.resolve("results").resolve(refitId));
-        System.out.println(report.consoleTable());
-        System.out.printf("refit: training %.0f s (%.0f tokens/s)%n", r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()));
+        long seed = TrainConfig.load(null, settings).seed();
+        List<Path> adapters = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            String refitId = runId + "-refit" + (i == 0 ? "" : "-seed" + (seed + i));
+            List<String> refitSettings = new ArrayList<>(settings);
+            refitSettings.addAll(List.of("run_id=" + refitId, "data.train=" + both, "data.validation=null", "seed=" + (seed + i)));
+            TrainConfig config = TrainConfig.load(null, refitSettings);
+            System.out.println("# refit on train + validation (" + all.size() + " records), seed " + config.seed());
+            ClassifierTrainer.Result r = TrainCommand.train(config, work.resolve("runs").resolve(refitId), false, true);
+            ReportWriter.WrittenReport report = ClassifierEvaluation.run(r.adapterDir(), model.toString(), data.resolve("test.jsonl"),
+                    refitId, false, work.resolve("results").resolve(refitId));
+            System.out.println(report.consoleTable());
+            System.out.printf("refit: training %.0f s (%.0f tokens/s)%n", r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()));
+            adapters.add(r.adapterDir());
+        }
+        if (members > 1) {
+            String ensembleId = runId + "-refit-ensemble" + members;
+            ReportWriter.WrittenReport report = ClassifierEvaluation.run(adapters, model.toString(), data.resolve("test.jsonl"),
+                    ensembleId, false, work.resolve("results").resolve(ensembleId));
+            System.out.println("# ensemble of the " + members + " refits (probabilities averaged)");
+            System.out.println(report.consoleTable());
+        }
     }
 
     private static List<SupportRecord> ingest(IngestConfig config, Path file) throws IOException {

@@ -2,11 +2,10 @@ package io.supportlm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.supportlm.classify.ClassifierCheckpoint;
 import io.supportlm.classify.ClassifierPredictor;
+import io.supportlm.classify.LoadedClassifiers;
 import io.supportlm.data.Jsonl;
 import io.supportlm.data.SupportRecord;
-import io.supportlm.model.LoadedModel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -26,8 +25,9 @@ import picocli.CommandLine.Option;
         description = {"Classifies tickets with a fine-tuned classifier: one --text, a JSONL --input (to --output or stdout), "
                 + "or lines from stdin; interactive when stdin is a terminal."})
 final class ClassifyCommand implements Callable<Integer> {
-    @Option(names = "--adapter", required = true, description = "The classifier directory (runs/<id>/adapter).")
-    Path adapter;
+    @Option(names = "--adapter", required = true, paramLabel = "DIR", description = "The classifier directory (runs/<id>/adapter); "
+            + "repeat it to classify with an ensemble (the classifiers' probabilities averaged).")
+    List<Path> adapters;
 
     @Option(names = "--model", description = "Base model directory or org/name (default: the one the adapter was trained on).")
     String model;
@@ -51,10 +51,8 @@ final class ClassifyCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new IllegalArgumentException("--top-k must be at least 1");
         }
-        ClassifierCheckpoint.Meta meta = ClassifierCheckpoint.readMeta(adapter);
-        try (LoadedModel m = LoadedModel.open(model != null ? model : meta.baseModel())) {
-            ClassifierCheckpoint.Loaded loaded = ClassifierCheckpoint.load(adapter, m.backbone());
-            ClassifierPredictor predictor = new ClassifierPredictor(loaded.classifier(), m.tokenizer(), meta.maxLength(), m.padId(), 32);
+        try (LoadedClassifiers classifiers = LoadedClassifiers.open(adapters, model)) {
+            ClassifierPredictor predictor = classifiers.predictor(32);
             if (text != null) {
                 print(System.out, text, predictor.predict(List.of(text), topK).get(0));
             } else if (input != null) {

@@ -24,9 +24,10 @@ import picocli.CommandLine.Option;
                         + "the base model by a judge (offline, or an OpenAI-compatible LLM); writes results.csv, results.json, "
                         + "summary.md, samples.md and PNG charts. See docs/evaluation.md."})
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--adapter", description = "Classifier: the classifier directory (runs/<id>/adapter). "
+    @Option(names = "--adapter", paramLabel = "DIR", description = "Classifier: the classifier directory (runs/<id>/adapter); "
+            + "repeat it to score an ensemble (the classifiers' probabilities averaged). "
             + "Replies: a causal-LM adapter applied to --model to make the tuned model.")
-    Path adapter;
+    List<Path> adapters = new ArrayList<>();
 
     @Option(names = "--data", description = "Classifier: labelled JSONL in the supportlm schema (e.g. the test split).")
     Path data;
@@ -53,15 +54,21 @@ final class EvalCommand implements Callable<Integer> {
             if (data != null) {
                 throw new IllegalArgumentException("--data is for classifiers; --suite evaluates replies: give one or the other");
             }
-            return ReplySuiteEval.run(suites, model, adapter, out, noBase, reply);
+            if (adapters.size() > 1) {
+                throw new IllegalArgumentException("--suite takes one --adapter (the tuned model's), got " + adapters.size());
+            }
+            return ReplySuiteEval.run(suites, model, adapters.isEmpty() ? null : adapters.get(0), out, noBase, reply);
         }
-        if (adapter == null || data == null) {
+        if (adapters.isEmpty() || data == null) {
             throw new IllegalArgumentException("give --adapter and --data to evaluate a classifier, or --suite and --model to evaluate replies");
         }
-        Path abs = adapter.toAbsolutePath();
+        Path abs = adapters.get(0).toAbsolutePath();
         String runId = abs.getParent() == null ? abs.getFileName().toString() : abs.getParent().getFileName().toString();
+        if (adapters.size() > 1) {
+            runId += "-ensemble" + adapters.size();
+        }
         Path target = out != null ? out : Path.of("results").resolve(runId);
-        ReportWriter.WrittenReport report = ClassifierEvaluation.run(adapter, model, data, runId, !noBase, target);
+        ReportWriter.WrittenReport report = ClassifierEvaluation.run(adapters, model, data, runId, !noBase, target);
         System.out.println(report.consoleTable());
         System.out.println("report: " + report.summaryMd());
         return 0;

@@ -59,6 +59,34 @@ class ClassifierCliTest {
     }
 
     @Test
+    void evalAndClassifyTakeSeveralAdaptersAsOneEnsemble(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("bert");
+        ModelInit.write("bert", "tiny", 3, model);
+        List<SupportRecord> tickets = new SyntheticTickets(SynthConfig.defaults(80, 5)).generate();
+        Jsonl.write(dir.resolve("train.jsonl"), tickets.subList(0, 60));
+        Jsonl.write(dir.resolve("test.jsonl"), tickets.subList(60, 80));
+        List<String> adapters = new ArrayList<>();
+        for (String seed : List.of("42", "43")) {
+            assertEquals(0, Main.run("train", "--quiet", "--set", "model=" + model, "--set", "data.train=" + dir.resolve("train.jsonl"),
+                    "--set", "data.tasks=[queue, priority]", "--set", "data.max_length=32", "--set", "optim.max_steps=2",
+                    "--set", "seed=" + seed, "--set", "output_dir=" + dir.resolve("runs"), "--set", "run_id=s" + seed));
+            adapters.addAll(List.of("--adapter", dir.resolve("runs/s" + seed + "/adapter").toString()));
+        }
+        List<String> eval = new ArrayList<>(List.of("eval", "--data", dir.resolve("test.jsonl").toString(), "--no-base",
+                "--out", dir.resolve("report").toString()));
+        eval.addAll(adapters);
+        assertEquals(0, Main.run(eval.toArray(String[]::new)));
+        String metrics = Files.readString(dir.resolve("report/metrics.json"));
+        assertTrue(metrics.contains("ensemble of 2") && metrics.contains("\"evaluated\" : 20"), metrics);
+
+        List<String> classify = new ArrayList<>(List.of("classify", "--input", dir.resolve("test.jsonl").toString(),
+                "--output", dir.resolve("out.jsonl").toString(), "--top-k", "1"));
+        classify.addAll(adapters);
+        assertEquals(0, Main.run(classify.toArray(String[]::new)));
+        assertEquals(20, Files.readAllLines(dir.resolve("out.jsonl")).size());
+    }
+
+    @Test
     void aConfigWithAnUnknownKeyFailsWithExitCodeTwo(@TempDir Path dir) {
         assertEquals(2, Main.run("train", "--set", "model=m", "--set", "data.train=t", "--set", "data.tasks=[q]", "--set", "optim.nope=1"));
     }

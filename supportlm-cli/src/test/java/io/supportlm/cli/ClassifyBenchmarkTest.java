@@ -38,11 +38,11 @@ class ClassifyBenchmarkTest {
     }
 
     @Test
-    void refitTrainsAgainOnTrainAndValidationAndScoresTheSameTestSplit() throws Exception {
+    void refitTrainsAgainOnTrainAndValidationAndScoresTheSameTestSplitAloneAndAsAnEnsemble() throws Exception {
         Path work = dir.resolve("work");
         ModelInit.write("bert", "tiny", 3, work.resolve("models/minilm")); // stands in for the imported encoder
         assertEquals(0, ClassifyBenchmark.run("banking77", "minilm", datasets(), work, 1, List.of("lora"),
-                List.of("optim.max_steps=3", "eval.every=2", "optim.batch_size=16"), true, null));
+                List.of("optim.max_steps=3", "eval.every=2", "optim.batch_size=16"), true, 2, null));
 
         Path data = work.resolve("data/banking77");
         int train = Jsonl.read(data.resolve("train.jsonl")).size();
@@ -53,8 +53,13 @@ class ClassifyBenchmarkTest {
         String refitConfig = Files.readString(work.resolve("runs/bench-banking77-minilm-refit/config.yaml"));
         assertTrue(refitConfig.contains("train+validation.jsonl") && refitConfig.contains("validation: null"), refitConfig);
         assertTrue(Files.isRegularFile(work.resolve("runs/bench-banking77-minilm-refit/adapter/adapter_model.safetensors")));
-        // Both models are scored on the same 20 test questions.
-        for (String run : List.of("bench-banking77-minilm", "bench-banking77-minilm-refit")) {
+        // The second refit differs only by its seed.
+        String second = Files.readString(work.resolve("runs/bench-banking77-minilm-refit-seed43/config.yaml"));
+        assertEquals(refitConfig.replace("seed: 42", "seed: 43").replace("run_id: \"bench-banking77-minilm-refit\"",
+                "run_id: \"bench-banking77-minilm-refit-seed43\""), second);
+        // Every model, and the ensemble of the two refits, is scored on the same 20 test questions.
+        for (String run : List.of("bench-banking77-minilm", "bench-banking77-minilm-refit", "bench-banking77-minilm-refit-seed43",
+                "bench-banking77-minilm-refit-ensemble2")) {
             String metrics = Files.readString(work.resolve("results").resolve(run).resolve("metrics.json"));
             assertTrue(metrics.contains("\"evaluated\" : 20"), run + ": " + metrics);
         }
@@ -63,7 +68,10 @@ class ClassifyBenchmarkTest {
     @Test
     void refitRunsWithOneMethodOnly() {
         var e = assertThrows(IllegalArgumentException.class, () -> ClassifyBenchmark.run("banking77", "minilm", dir, dir, 1,
-                List.of("lora", "qlora"), List.of(), true, null));
+                List.of("lora", "qlora"), List.of(), true, 1, null));
         assertTrue(e.getMessage().contains("--refit runs with one method"), e.getMessage());
+        var ensemble = assertThrows(IllegalArgumentException.class, () -> ClassifyBenchmark.run("banking77", "minilm", dir, dir, 1,
+                List.of("lora"), List.of(), false, 3, null));
+        assertTrue(ensemble.getMessage().contains("give --refit"), ensemble.getMessage());
     }
 }

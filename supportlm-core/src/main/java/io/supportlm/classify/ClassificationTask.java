@@ -38,6 +38,22 @@ public record ClassificationTask(String name, List<String> labels, float lossWei
         }
     }
 
+    /**
+     * Whether two task lists predict the same things: the same names with the same labels in the
+     * same order (loss weights may differ). Models that agree on this can be ensembled or compared.
+     */
+    public static boolean sameLabels(List<ClassificationTask> a, List<ClassificationTask> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).name().equals(b.get(i).name()) || !a.get(i).labels().equals(b.get(i).labels())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public int numLabels() {
         return labels.size();
     }

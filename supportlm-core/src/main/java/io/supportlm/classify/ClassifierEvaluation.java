@@ -27,15 +27,26 @@ public final class ClassifierEvaluation {
      */
     public static ReportWriter.WrittenReport run(Path adapterDir, String model, Path data, String runId, boolean withBase,
                                                  Path outDir) throws IOException {
-        ClassifierCheckpoint.Meta meta = ClassifierCheckpoint.readMeta(adapterDir);
-        String base = model != null ? model : meta.baseModel();
+        return run(List.of(adapterDir), model, data, runId, withBase, outDir);
+    }
+
+    /**
+     * As {@link #run(Path, String, Path, String, boolean, Path)} for one classifier or an ensemble
+     * of several trained on the same tasks (their probabilities averaged; see {@link LoadedClassifiers}).
+     */
+    public static ReportWriter.WrittenReport run(List<Path> adapterDirs, String model, Path data, String runId, boolean withBase,
+                                                 Path outDir) throws IOException {
         List<SupportRecord> records = Jsonl.read(data);
         EvaluationReport tuned;
-        try (LoadedModel m = LoadedModel.open(base)) {
-            ClassifierCheckpoint.Loaded loaded = ClassifierCheckpoint.load(adapterDir, m.backbone());
+        ClassifierCheckpoint.Meta meta;
+        String base;
+        try (LoadedClassifiers classifiers = LoadedClassifiers.open(adapterDirs, model)) {
+            meta = classifiers.meta();
+            base = classifiers.model().name();
+            LoadedModel m = classifiers.model();
             LabeledTexts texts = LabeledTexts.of(records, meta.tasks(), m.tokenizer(), meta.maxLength(), true);
-            tuned = new ClassifierPredictor(loaded.classifier(), m.tokenizer(), meta.maxLength(), m.padId(), 32)
-                    .evaluate(texts, runId, "fine-tuned", TOP_K);
+            String name = classifiers.size() == 1 ? "fine-tuned" : "fine-tuned, ensemble of " + classifiers.size();
+            tuned = classifiers.predictor(32).evaluate(texts, runId, name, TOP_K);
         }
         List<EvaluationReport> comparisons = new ArrayList<>();
         if (withBase) {

@@ -16,24 +16,39 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Batched inference with a {@link MultiTaskClassifier}: texts in, per-task labels with
- * confidences and top-k out. Texts are grouped by length so batches pad little; each example's
- * latency is its batch's time divided by the batch size.
+ * Batched inference with a {@link MultiTaskClassifier}, or an ensemble of them (their
+ * probabilities averaged): texts in, per-task labels with confidences and top-k out. Texts are
+ * grouped by length so batches pad little; each example's latency is its batch's time (every
+ * member's forward) divided by the batch size.
  */
 public final class ClassifierPredictor {
-    private final MultiTaskClassifier classifier;
+    private final List<MultiTaskClassifier> members;
+    private final List<MultiTaskClassifier.Head> heads; // the first member's: tasks and labels, the same for all
     private final HfTokenizer tokenizer;
     private final int maxLength;
     private final int padId;
     private final int batchSize;
-    private MultiTaskClassifier.Workspace ws;
+    private final MultiTaskClassifier.Workspace[] ws;
 
     public ClassifierPredictor(MultiTaskClassifier classifier, HfTokenizer tokenizer, int maxLength, int padId, int batchSize) {
-        this.classifier = classifier;
+        this(List.of(classifier), tokenizer, maxLength, padId, batchSize);
+    }
+
+    /** An ensemble: every member must have the same tasks with the same labels in the same order. */
+    public ClassifierPredictor(List<MultiTaskClassifier> members, HfTokenizer tokenizer, int maxLength, int padId, int batchSize) {
+        this.members = List.copyOf(members);
+        this.heads = members.get(0).heads();
+        for (MultiTaskClassifier m : members) {
+            if (!ClassificationTask.sameLabels(m.tasks(), members.get(0).tasks())) {
+                throw new IllegalArgumentException("ensemble members must share tasks and labels: " + m.tasks() + " vs "
+                        + members.get(0).tasks());
+            }
+        }
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
         this.padId = padId;
         this.batchSize = batchSize;
+        this.ws = new MultiTaskClassifier.Workspace[members.size()];
     }
 
     /** One text's result: per task the ranked labels with probabilities. */
@@ -50,7 +65,7 @@ public final class ClassifierPredictor {
         run(ids, (index, probs, latency) -> {
             Map<String, List<Scored>> byTask = new LinkedHashMap<>();
             for (int t = 0; t < probs.length; t++) {
-                ClassificationTask task = classifier.heads().get(t).task();
+                ClassificationTask task = heads.get(t).task();
                 List<Scored> ranked = new ArrayList<>();
                 for (int k : TopK.rank(probs[t], Math.min(topK, task.numLabels()))) {
                     ranked.add(new Scored(task.labels().get(k), probs[t][k]));
@@ -65,7 +80,6 @@ public final class ClassifierPredictor {
     /** Scores every record of {@code data} (gold labels from it) into a report; top-k for each k. */
     public EvaluationReport evaluate(LabeledTexts data, String runId, String modelName, int... ks) {
         int maxK = IntStream.of(ks).max().orElse(1);
-        List<MultiTaskClassifier.Head> heads = classifier.heads();
         ExampleResult[] results = new ExampleResult[data.size()];
         int[][] ids = new int[data.size()][];
         for (int i = 0; i < data.size(); i++) {
@@ -98,8 +112,10 @@ public final class ClassifierPredictor {
         for (int[] x : ids) {
             maxT = Math.max(maxT, x.length);
         }
-        if (ws == null || ws.maxB < batchSize || ws.maxT < maxT) {
-            ws = classifier.allocate(batchSize, Math.max(maxT, ws == null ? 0 : ws.maxT));
+        for (int m = 0; m < members.size(); m++) {
+            if (ws[m] == null || ws[m].maxB < batchSize || ws[m].maxT < maxT) {
+                ws[m] = members.get(m).allocate(batchSize, Math.max(maxT, ws[m] == null ? 0 : ws[m].maxT));
+            }
         }
         for (int start = 0; start < order.length; start += batchSize) {
             int B = Math.min(batchSize, order.length - start);
@@ -116,11 +132,28 @@ public final class ClassifierPredictor {
                 java.util.Arrays.fill(mask, b * T, b * T + x.length, 1);
             }
             long t0 = System.nanoTime();
-            classifier.forward(ws, flat, mask, B, T, false, 0, 0);
-            float[][][] probs = new float[B][classifier.heads().size()][];
-            for (int b = 0; b < B; b++) {
-                for (int t = 0; t < classifier.heads().size(); t++) {
-                    probs[b][t] = classifier.probabilities(ws, t, b);
+            float[][][] probs = new float[B][heads.size()][];
+            for (int m = 0; m < members.size(); m++) {
+                MultiTaskClassifier member = members.get(m);
+                member.forward(ws[m], flat, mask, B, T, false, 0, 0);
+                for (int b = 0; b < B; b++) {
+                    for (int t = 0; t < heads.size(); t++) {
+                        float[] p = member.probabilities(ws[m], t, b);
+                        if (m == 0) {
+                            probs[b][t] = p;
+                        } else {
+                            for (int k = 0; k < p.length; k++) {
+                                probs[b][t][k] += p[k];
+                            }
+                        }
+                    }
+                }
+            }
+            for (int b = 0; b < B && members.size() > 1; b++) {
+                for (float[] p : probs[b]) {
+                    for (int k = 0; k < p.length; k++) {
+                        p[k] /= members.size();
+                    }
                 }
             }
             double latency = (System.nanoTime() - t0) / 1e6 / B;

@@ -128,7 +128,9 @@ public final class ClassifierTrainer {
         }
 
         int maxT = Math.max(train.maxTokens(), validation == null ? 1 : validation.maxTokens());
-        MultiTaskClassifier.Workspace ws = classifier.allocate(o.batchSize(), maxT);
+        float rDrop = config.classifier().rDrop();
+        int copies = rDrop > 0 ? 2 : 1; // R-Drop runs every text twice, under two dropout masks
+        MultiTaskClassifier.Workspace ws = classifier.allocate(o.batchSize() * copies, maxT);
         ClassifierPredictor predictor = new ClassifierPredictor(classifier, model.tokenizer(), data.maxLength(), model.padId(),
                 Math.max(o.batchSize(), 32));
         listener.onStart(totalSteps, state.step);
@@ -143,7 +145,7 @@ public final class ClassifierTrainer {
             List<int[]> batches = train.epochBatches(o.batchSize(), config.seed(), epoch);
             int usable = (batches.size() / o.gradAccum()) * o.gradAccum();
             for (int bi = epoch == state.epoch ? state.batchInEpoch : 0; bi < usable; bi++) {
-                LabeledTexts.Batch batch = train.batch(batches.get(bi), model.padId());
+                LabeledTexts.Batch batch = train.batch(repeat(batches.get(bi), copies), model.padId());
                 if (bi % o.gradAccum() == 0) {
                     optimizer.zeroGrad();
                 }
@@ -152,12 +154,12 @@ public final class ClassifierTrainer {
                     lora.schedule().train(config.seed(), micro);
                 }
                 classifier.forward(ws, batch.ids(), batch.mask(), batch.B(), batch.T(), true, config.seed(), micro);
-                float loss = classifier.loss(ws, batch.labels());
+                float loss = classifier.loss(ws, batch.labels(), rDrop);
                 classifier.backward(ws, 1f / o.gradAccum(), true, config.seed(), micro);
                 windowLoss += loss;
                 windowBatches++;
-                for (int m : batch.mask()) {
-                    windowTokens += m;
+                for (int i = 0; i < batch.mask().length / copies; i++) {
+                    windowTokens += batch.mask()[i];
                 }
                 if ((bi + 1) % o.gradAccum() != 0) {
                     continue;
@@ -221,6 +223,15 @@ public final class ClassifierTrainer {
         double seconds = state.elapsed + (System.nanoTime() - started) / 1e9;
         return new Result(runDir, adapter, state.step, state.bestMetric, state.bestStep, stopped, seconds, state.tokens,
                 trainable, lastValidation);
+    }
+
+    /** The rows {@code copies} times over, one copy after the other. */
+    private static int[] repeat(int[] rows, int copies) {
+        int[] out = new int[rows.length * copies];
+        for (int c = 0; c < copies; c++) {
+            System.arraycopy(rows, 0, out, c * rows.length, rows.length);
+        }
+        return out;
     }
 
     private static void saveAdapter(Path dir, MultiTaskClassifier classifier, LoraAdapter lora, PromptTuning prompt,

@@ -4,6 +4,7 @@ import io.supportlm.kernels.CrossEntropy;
 import io.supportlm.kernels.Dropout;
 import io.supportlm.kernels.Linear;
 import io.supportlm.kernels.Pooling;
+import io.supportlm.kernels.SymmetricKl;
 import io.supportlm.model.Backbone;
 import io.supportlm.model.Parameter;
 import io.supportlm.tensor.Tensor;
@@ -62,6 +63,7 @@ public final class MultiTaskClassifier {
         final float[][] logits, lse, losses; // per task: (B, K), (B), (B)
         final float[][] dLogits; // per task (B, K)
         int[][] labels;
+        float rDrop; // the R-Drop weight of the last loss; 0 for none
 
         Workspace(Backbone.Workspace backbone, List<Head> heads, int C, int maxB, int maxT) {
             this.backbone = backbone;
@@ -195,19 +197,40 @@ public final class MultiTaskClassifier {
      * batch contributes nothing.
      */
     public float loss(Workspace ws, int[][] labels) {
+        return loss(ws, labels, 0f);
+    }
+
+    /**
+     * The summed loss with R-Drop (Liang et al., 2021) of weight {@code rDrop} = α: the batch's
+     * second half repeats its first (rows b and b + B/2 hold the same text, seen through different
+     * dropout masks), and each task adds α/2 times the mean symmetric divergence
+     * ½ (KL(p‖q) + KL(q‖p)) between the two halves' predictions to its cross-entropy over all rows.
+     * That is the paper's {@code CE₁ + CE₂ + α/2 (KL(p‖q) + KL(q‖p))} halved, so α means what it
+     * means there. The divergence needs no labels: it also applies to rows a task leaves unlabelled.
+     */
+    public float loss(Workspace ws, int[][] labels, float rDrop) {
         if (labels.length != heads.size()) {
             throw new IllegalArgumentException(labels.length + " label arrays for " + heads.size() + " tasks");
         }
+        if (!(rDrop >= 0) || (rDrop > 0 && ws.B % 2 != 0)) {
+            throw new IllegalArgumentException("R-Drop needs a weight ≥ 0 and a batch of pairs, got " + rDrop + " with " + ws.B + " rows");
+        }
         ws.labels = labels;
+        ws.rDrop = rDrop;
         double total = 0;
+        int half = ws.B / 2;
         for (int h = 0; h < heads.size(); h++) {
             Head head = heads.get(h);
-            if (!hasLabel(labels[h], ws.B)) {
-                continue;
+            int K = head.task.numLabels();
+            if (hasLabel(labels[h], ws.B)) {
+                float mean = CrossEntropy.forward(ws.losses[h], 0, ws.lse[h], 0, ws.logits[h], 0, labels[h], 0,
+                        head.task.classWeights(), ws.B, K, CrossEntropy.IGNORE_INDEX, head.task.labelSmoothing());
+                total += head.task.lossWeight() * mean;
             }
-            float mean = CrossEntropy.forward(ws.losses[h], 0, ws.lse[h], 0, ws.logits[h], 0, labels[h], 0,
-                    head.task.classWeights(), ws.B, head.task.numLabels(), CrossEntropy.IGNORE_INDEX, head.task.labelSmoothing());
-            total += head.task.lossWeight() * mean;
+            if (rDrop > 0) {
+                float divergence = SymmetricKl.forward(new float[half], 0, ws.logits[h], 0, ws.logits[h], half * K, half, K);
+                total += head.task.lossWeight() * rDrop / 2 * divergence;
+            }
         }
         return (float) total;
     }
@@ -223,12 +246,20 @@ public final class MultiTaskClassifier {
         for (int h = 0; h < heads.size(); h++) {
             Head head = heads.get(h);
             int K = head.task.numLabels();
-            if (!hasLabel(ws.labels[h], B)) {
+            boolean labelled = hasLabel(ws.labels[h], B);
+            if (!labelled && ws.rDrop == 0) {
                 continue;
             }
             Arrays.fill(ws.dLogits[h], 0, B * K, 0f);
-            CrossEntropy.backward(ws.dLogits[h], 0, lossScale * head.task.lossWeight(), ws.lse[h], 0, ws.logits[h], 0,
-                    ws.labels[h], 0, head.task.classWeights(), B, K, CrossEntropy.IGNORE_INDEX, head.task.labelSmoothing());
+            if (labelled) {
+                CrossEntropy.backward(ws.dLogits[h], 0, lossScale * head.task.lossWeight(), ws.lse[h], 0, ws.logits[h], 0,
+                        ws.labels[h], 0, head.task.classWeights(), B, K, CrossEntropy.IGNORE_INDEX, head.task.labelSmoothing());
+            }
+            if (ws.rDrop > 0) {
+                int half = B / 2;
+                SymmetricKl.backward(ws.dLogits[h], 0, ws.dLogits[h], half * K, lossScale * head.task.lossWeight() * ws.rDrop / 2,
+                        ws.logits[h], 0, ws.logits[h], half * K, half, K);
+            }
             Linear.backward(ws.dDropped, 0, head.dWeight, head.dBias, ws.dLogits[h], 0, ws.dropped, 0,
                     Tensor.wrap(head.weight, K, C), B, C, K);
         }

@@ -36,7 +36,7 @@ public record TrainConfig(String task, String model, String method, long seed, i
     }
 
     public record Classifier(String pooling, float dropout, String classWeights, Map<String, Float> taskWeights,
-                             float labelSmoothing) {
+                             float labelSmoothing, float rDrop) {
         public Classifier {
             oneOf("classifier.pooling", pooling, "auto", "cls", "mean", "last");
             oneOf("classifier.class_weights", classWeights, "none", "balanced");
@@ -46,6 +46,9 @@ public record TrainConfig(String task, String model, String method, long seed, i
             }
             if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
                 throw new IllegalArgumentException("classifier.label_smoothing must be in [0, 1), got " + labelSmoothing);
+            }
+            if (!(rDrop >= 0 && rDrop <= 100)) {
+                throw new IllegalArgumentException("classifier.r_drop must be in [0, 100], got " + rDrop);
             }
         }
     }

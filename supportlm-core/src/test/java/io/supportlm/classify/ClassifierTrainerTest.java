@@ -137,6 +137,56 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void rDropRunsEveryTextTwiceButCountsItOnce(@TempDir Path runs) throws Exception {
+        ClassifierTrainer.Result plain = run(config(runs, "eval.patience=0"), runs.resolve("plain"), false);
+        ClassifierTrainer.Result rDrop = run(config(runs, "eval.patience=0", "classifier.r_drop=1.0"), runs.resolve("r-drop"), false);
+        assertEquals(plain.steps(), rDrop.steps(), "the same batches, each run twice inside its step");
+        assertEquals(plain.tokens(), rDrop.tokens(), "throughput counts the data, not the copies");
+        List<Double> losses = losses(rDrop.runDir());
+        assertTrue(losses.get(losses.size() - 1) < losses.get(0), "loss fell: " + losses);
+        assertTrue(!losses.equals(losses(plain.runDir())), "the divergence term changes the loss curve");
+        assertEquals(losses, losses(run(config(runs, "eval.patience=0", "classifier.r_drop=1.0"), runs.resolve("again"), false)
+                .runDir()), "reproducible");
+    }
+
+    @Test
+    void anEnsembleAveragesItsMembersProbabilities(@TempDir Path runs) throws Exception {
+        ClassifierTrainer.Result a = run(config(runs, "optim.max_steps=4"), runs.resolve("a"), false);
+        ClassifierTrainer.Result b = run(config(runs, "optim.max_steps=4", "seed=43"), runs.resolve("b"), false);
+        List<String> texts = List.of("I was charged twice this month, please refund me", "The app keeps crashing after the update");
+        List<List<ClassifierPredictor.Prediction>> single = new ArrayList<>();
+        for (Path adapter : List.of(a.adapterDir(), b.adapterDir())) {
+            try (LoadedClassifiers one = LoadedClassifiers.open(List.of(adapter), null)) {
+                single.add(one.predictor(8).predict(texts, 99));
+            }
+        }
+        List<ClassifierPredictor.Prediction> both;
+        try (LoadedClassifiers ensemble = LoadedClassifiers.open(List.of(a.adapterDir(), b.adapterDir()), null)) {
+            assertEquals(2, ensemble.size());
+            both = ensemble.predictor(8).predict(texts, 99);
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            for (String task : List.of("queue", "priority")) {
+                for (ClassifierPredictor.Scored s : both.get(i).byTask().get(task)) {
+                    double mean = (probability(single.get(0).get(i), task, s.label()) + probability(single.get(1).get(i), task, s.label())) / 2;
+                    assertEquals(mean, s.probability(), 1e-6, task + " " + s.label());
+                }
+            }
+        }
+        assertTrue(!single.get(0).get(0).byTask().equals(single.get(1).get(0).byTask()), "the two seeds give two different models");
+
+        // a member trained on other tasks cannot join
+        ClassifierTrainer.Result other = run(config(runs, "optim.max_steps=2", "data.tasks=[queue]"), runs.resolve("c"), false);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> LoadedClassifiers.open(List.of(a.adapterDir(), other.adapterDir()), null));
+        assertTrue(e.getMessage().contains("cannot join an ensemble") && e.getMessage().contains("tasks and labels"), e.getMessage());
+    }
+
+    private static double probability(ClassifierPredictor.Prediction p, String task, String label) {
+        return p.byTask().get(task).stream().filter(s -> s.label().equals(label)).findFirst().orElseThrow().probability();
+    }
+
+    @Test
     void qloraTrainsOnAFourBitBaseAndReloadsOntoTheSameQuantizedBase(@TempDir Path runs) throws Exception {
         TrainConfig c = config(runs, "method=qlora", "optim.max_steps=6");
         ClassifierTrainer.Result r = run(c, runs.resolve("q"), false);

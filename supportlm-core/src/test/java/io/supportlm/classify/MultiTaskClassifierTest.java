@@ -39,6 +39,25 @@ class MultiTaskClassifierTest {
 
     @Test
     void gradientsOfHeadsAndAdaptersMatchFiniteDifferences() {
+        assertGradientsMatchFiniteDifferences(IDS, MASK, B, new int[][] {{0, 2, CrossEntropy.IGNORE_INDEX, 1}, {1, 0, 1, CrossEntropy.IGNORE_INDEX}}, 0f);
+    }
+
+    @Test
+    void rDropGradientsMatchFiniteDifferences() {
+        // the batch twice over: rows b and b + 4 are the same text under different dropout masks;
+        // the second task has no label at all, so only the divergence reaches its head
+        int[] ids = new int[2 * IDS.length];
+        int[] mask = new int[2 * MASK.length];
+        for (int c = 0; c < 2; c++) {
+            System.arraycopy(IDS, 0, ids, c * IDS.length, IDS.length);
+            System.arraycopy(MASK, 0, mask, c * MASK.length, MASK.length);
+        }
+        int I = CrossEntropy.IGNORE_INDEX;
+        int[][] labels = {{0, 2, I, 1, 0, 2, I, 1}, {I, I, I, I, I, I, I, I}};
+        assertGradientsMatchFiniteDifferences(ids, mask, 2 * B, labels, 1.5f);
+    }
+
+    private static void assertGradientsMatchFiniteDifferences(int[] ids, int[] mask, int rows, int[][] labels, float rDrop) {
         MultiTaskClassifier clf = classifier(1, Pooling.Mode.MEAN, 0.1f);
         LoraAdapter lora = LoraAdapter.attach(clf.backbone(), new LoraConfig(2, 4f, 0.2f, List.of("query", "value"), false, false), 5);
         // Give B non-zero values so that gradients flow into A as well.
@@ -48,16 +67,15 @@ class MultiTaskClassifierTest {
                 p.values()[i] = (rng.nextFloat() * 2 - 1) * 0.5f;
             }
         }
-        int[][] labels = {{0, 2, CrossEntropy.IGNORE_INDEX, 1}, {1, 0, 1, CrossEntropy.IGNORE_INDEX}};
-        MultiTaskClassifier.Workspace ws = clf.allocate(B, T);
+        MultiTaskClassifier.Workspace ws = clf.allocate(rows, T);
         lora.schedule().train(11, 2);
-        clf.forward(ws, IDS, MASK, B, T, true, 11, 2);
-        clf.loss(ws, labels);
+        clf.forward(ws, ids, mask, rows, T, true, 11, 2);
+        clf.loss(ws, labels, rDrop);
         clf.backward(ws, 1f, true, 11, 2);
 
         java.util.function.DoubleSupplier loss = () -> {
-            clf.forward(ws, IDS, MASK, B, T, true, 11, 2);
-            return clf.loss(ws, labels);
+            clf.forward(ws, ids, mask, rows, T, true, 11, 2);
+            return clf.loss(ws, labels, rDrop);
         };
         List<Parameter> params = new ArrayList<>(clf.headParameters());
         params.addAll(lora.parameters());

@@ -50,6 +50,10 @@ final class ServeCommand implements Callable<Integer> {
                     + "(adapter_config.json + adapter_model.safetensors), served for generation."})
     Map<String, Path> adapters = new LinkedHashMap<>();
 
+    @Option(names = "--ensemble", paramLabel = "NAME=DIR,DIR…", description = {"Classifiers over the same tasks served as one model "
+            + "under NAME, their probabilities averaged (as eval and classify score several --adapter). Repeatable; encoders only."})
+    Map<String, String> ensembles = new LinkedHashMap<>();
+
     @Option(names = "--policy", paramLabel = "FILE", description = "Policy YAML: PII redaction, escalation, priority, out-of-scope guardrail.")
     Path policy;
 
@@ -127,7 +131,16 @@ final class ServeCommand implements Callable<Integer> {
         Policy rules = policy == null ? Policy.none() : new Policy(PolicyConfig.load(policy));
         String baseName = name != null ? ModelNames.require(name, "--name")
                 : ModelNames.isValid(model.getFileName().toString()) ? model.getFileName().toString() : "base";
-        LoadedModels loaded = LoadedModels.load(model, baseName, adapters, new ClassifierCheckpoints(), maxBatch, maxLength);
+        Map<String, List<Path>> members = new LinkedHashMap<>();
+        ensembles.forEach((ensemble, dirs) -> members.put(ensemble, java.util.Arrays.stream(dirs.split(","))
+                .map(String::strip).filter(d -> !d.isEmpty()).map(Path::of).toList()));
+        members.forEach((ensemble, dirs) -> {
+            if (dirs.size() < 2) {
+                throw new IllegalArgumentException("--ensemble " + ensemble + ": give two or more classifier directories, "
+                        + "comma-separated (one is an --adapter)");
+            }
+        });
+        LoadedModels loaded = LoadedModels.load(model, baseName, adapters, members, new ClassifierCheckpoints(), maxBatch, maxLength);
         try {
             SupportServer server = new SupportServer(config, loaded.models(), rules, AccessLog.to(System.out),
                     new ConcurrencyLimit(generationSlots, generationQueue)).start();

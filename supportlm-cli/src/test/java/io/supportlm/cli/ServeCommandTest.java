@@ -79,6 +79,34 @@ class ServeCommandTest {
     }
 
     @Test
+    void servesAnEnsembleOfClassifiersAsOneModel() throws Exception {
+        Path bert = dir.resolve("bert");
+        ModelInit.write("bert", "tiny", 3, bert);
+        java.util.List<io.supportlm.data.SupportRecord> tickets = new io.supportlm.data.synth.SyntheticTickets(
+                io.supportlm.data.synth.SynthConfig.defaults(40, 5)).generate();
+        io.supportlm.data.Jsonl.write(dir.resolve("train.jsonl"), tickets);
+        for (String seed : java.util.List.of("42", "43")) {
+            assertEquals(0, Main.run("train", "--quiet", "--set", "model=" + bert, "--set", "data.train=" + dir.resolve("train.jsonl"),
+                    "--set", "data.tasks=[queue]", "--set", "data.max_length=32", "--set", "optim.max_steps=2", "--set", "seed=" + seed,
+                    "--set", "output_dir=" + dir.resolve("runs"), "--set", "run_id=s" + seed));
+        }
+        String members = dir.resolve("runs/s42/adapter") + "," + dir.resolve("runs/s43/adapter");
+        try (ServeCommand.Running running = parse("--model", bert.toString(), "--port", "0", "--ensemble", "queue-ensemble=" + members).start()) {
+            HttpClient client = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + running.server().port();
+            HttpResponse<String> classify = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/classify"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\": \"queue-ensemble\", \"text\": \"I was charged twice\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, classify.statusCode(), classify.body());
+            assertTrue(classify.body().contains("\"queue\""), classify.body());
+        }
+        assertEquals(2, Main.run("serve", "--model", bert.toString(), "--port", "0", "--ensemble", "one=" + dir.resolve("runs/s42/adapter")));
+        Path llama = Files.createDirectories(dir.resolve("tiny-llama"));
+        ModelInit.write("llama", "tiny", 5, llama);
+        assertEquals(2, Main.run("serve", "--model", llama.toString(), "--port", "0", "--ensemble", "e=" + members));
+    }
+
+    @Test
     void servesADecoderDirectoryForChat() throws Exception {
         Path llama = Files.createDirectories(dir.resolve("tiny-llama"));
         ModelInit.write("llama", "tiny", 5, llama);

@@ -132,28 +132,13 @@ public final class ClassifierPredictor {
                 java.util.Arrays.fill(mask, b * T, b * T + x.length, 1);
             }
             long t0 = System.nanoTime();
-            float[][][] probs = new float[B][heads.size()][];
             for (int m = 0; m < members.size(); m++) {
-                MultiTaskClassifier member = members.get(m);
-                member.forward(ws[m], flat, mask, B, T, false, 0, 0);
-                for (int b = 0; b < B; b++) {
-                    for (int t = 0; t < heads.size(); t++) {
-                        float[] p = member.probabilities(ws[m], t, b);
-                        if (m == 0) {
-                            probs[b][t] = p;
-                        } else {
-                            for (int k = 0; k < p.length; k++) {
-                                probs[b][t][k] += p[k];
-                            }
-                        }
-                    }
-                }
+                members.get(m).forward(ws[m], flat, mask, B, T, false, 0, 0);
             }
-            for (int b = 0; b < B && members.size() > 1; b++) {
-                for (float[] p : probs[b]) {
-                    for (int k = 0; k < p.length; k++) {
-                        p[k] /= members.size();
-                    }
+            float[][][] probs = new float[B][heads.size()][];
+            for (int b = 0; b < B; b++) {
+                for (int t = 0; t < heads.size(); t++) {
+                    probs[b][t] = MultiTaskClassifier.meanProbabilities(members, ws, t, b);
                 }
             }
             double latency = (System.nanoTime() - t0) / 1e6 / B;

@@ -279,6 +279,24 @@ public final class MultiTaskClassifier {
         return false;
     }
 
+    /**
+     * An ensemble's probabilities for task {@code t}, row {@code b}: the mean of the members'
+     * softmax, each member having run its forward on the same batch in its own workspace.
+     */
+    public static float[] meanProbabilities(List<MultiTaskClassifier> members, Workspace[] workspaces, int t, int b) {
+        float[] mean = members.get(0).probabilities(workspaces[0], t, b);
+        for (int m = 1; m < members.size(); m++) {
+            float[] p = members.get(m).probabilities(workspaces[m], t, b);
+            for (int k = 0; k < p.length; k++) {
+                mean[k] += p[k];
+            }
+        }
+        for (int k = 0; k < mean.length && members.size() > 1; k++) {
+            mean[k] /= members.size();
+        }
+        return mean;
+    }
+
     /** Softmax probabilities of task {@code t}, row {@code b}, from the last forward. */
     public float[] probabilities(Workspace ws, int t, int b) {
         int K = heads.get(t).task.numLabels();

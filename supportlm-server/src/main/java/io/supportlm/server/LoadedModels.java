@@ -45,10 +45,25 @@ public final class LoadedModels implements AutoCloseable {
      */
     public static LoadedModels load(Path baseDir, String baseName, Map<String, Path> adapters, AdapterLoader loader,
                                     int maxBatch, int maxLength) {
+        return load(baseDir, baseName, adapters, Map.of(), loader, maxBatch, maxLength);
+    }
+
+    /**
+     * As {@link #load(Path, String, Map, AdapterLoader, int, int)}, and each ensemble by name: over
+     * an encoder, several classifiers over the same tasks served as one model (their probabilities
+     * averaged), each on its own encoder instance over the shared weights.
+     */
+    public static LoadedModels load(Path baseDir, String baseName, Map<String, Path> adapters, Map<String, List<Path>> ensembles,
+                                    AdapterLoader loader, int maxBatch, int maxLength) {
         ModelNames.require(baseName, "base model name");
         adapters.keySet().forEach(n -> ModelNames.require(n, "adapter name"));
+        ensembles.keySet().forEach(n -> ModelNames.require(n, "ensemble name"));
         ModelDirectory dir = ModelDirectory.of(baseDir);
         if (isDecoder(dir)) {
+            if (!ensembles.isEmpty()) {
+                throw new IllegalArgumentException("ensembles " + ensembles.keySet() + " are for classifiers over an encoder; "
+                        + baseDir + " is a decoder");
+            }
             return loadDecoder(dir, baseName, adapters);
         }
         BertConfig config = BertConfig.fromJson(dir.config().raw());
@@ -63,6 +78,13 @@ public final class LoadedModels implements AutoCloseable {
             for (Map.Entry<String, Path> a : adapters.entrySet()) {
                 MultiTaskClassifier classifier = loader.load(a.getValue(), new BertEncoder(config, weights));
                 served.add(ServedModel.adapter(a.getKey(), baseName, new EncoderClassifier(classifier, tokenizer, maxBatch, length), null));
+            }
+            for (Map.Entry<String, List<Path>> e : ensembles.entrySet()) {
+                List<MultiTaskClassifier> members = new ArrayList<>();
+                for (Path member : e.getValue()) {
+                    members.add(loader.load(member, new BertEncoder(config, weights)));
+                }
+                served.add(ServedModel.adapter(e.getKey(), baseName, new EncoderClassifier(members, tokenizer, maxBatch, length), null));
             }
             return new LoadedModels(checkpoint, tokenizer, new ServedModels(served));
         } catch (RuntimeException e) {

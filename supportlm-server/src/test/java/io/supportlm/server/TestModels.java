@@ -11,6 +11,10 @@ public final class TestModels {
         return TinyModels.backend(seed);
     }
 
+    public static io.supportlm.model.hf.HfTokenizer tokenizer() {
+        return TinyModels.tokenizer();
+    }
+
     public static MultiTaskClassifier classifier(long seed) {
         return TinyModels.classifier(seed);
     }

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@link ClassificationBackend} over a {@link MultiTaskClassifier}: tokenizes the batch (right
+ * {@link ClassificationBackend} over a {@link MultiTaskClassifier}, or an ensemble of them over the
+ * same tasks (each member's softmax averaged, as {@code eval} and {@code classify} score an
+ * ensemble): tokenizes the batch (right
  * padding, truncation to {@code maxLength}), runs it in forwards of at most {@code maxBatch} texts
  * of similar length (inference mode), and reads each task's softmax. The workspace holds
  * {@code maxBatch} rows and grows with the longest forward seen (in steps of {@value #LENGTH_STEP}
@@ -18,14 +20,29 @@ public final class EncoderClassifier implements ClassificationBackend {
     /** A forward may spend at most this factor of its real tokens on padded ones. */
     static final double PADDING_SLACK = 1.25;
 
-    private final MultiTaskClassifier model;
+    private final List<MultiTaskClassifier> members;
     private final HfTokenizer tokenizer;
     private final int maxBatch;
     private final int maxLength;
-    private MultiTaskClassifier.Workspace workspace; // grown on demand
+    private final MultiTaskClassifier.Workspace[] workspaces; // one per member, grown on demand
     private int workspaceLength;
 
     public EncoderClassifier(MultiTaskClassifier model, HfTokenizer tokenizer, int maxBatch, int maxLength) {
+        this(List.of(model), tokenizer, maxBatch, maxLength);
+    }
+
+    /** An ensemble: every member must have the same tasks with the same labels in the same order. */
+    public EncoderClassifier(List<MultiTaskClassifier> members, HfTokenizer tokenizer, int maxBatch, int maxLength) {
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException("a classifier needs at least one model");
+        }
+        for (MultiTaskClassifier m : members) {
+            if (!ClassificationTask.sameLabels(m.tasks(), members.get(0).tasks())) {
+                throw new IllegalArgumentException("ensemble members must share tasks and labels: " + m.tasks().stream()
+                        .map(t -> t.name() + " " + t.labels()).toList() + " vs " + members.get(0).tasks().stream()
+                        .map(t -> t.name() + " " + t.labels()).toList());
+            }
+        }
         if (maxBatch < 1 || maxLength < 2) {
             throw new IllegalArgumentException("classifier batch must be ≥ 1 and length ≥ 2, got " + maxBatch + " and " + maxLength);
         }
@@ -33,7 +50,8 @@ public final class EncoderClassifier implements ClassificationBackend {
             throw new IllegalArgumentException(tokenizer.file() + ": batching needs a pad token, and neither "
                     + "tokenizer_config.json nor config.json names one");
         }
-        this.model = model;
+        this.members = List.copyOf(members);
+        this.workspaces = new MultiTaskClassifier.Workspace[members.size()];
         this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
         this.maxLength = maxLength;
@@ -41,7 +59,7 @@ public final class EncoderClassifier implements ClassificationBackend {
 
     @Override
     public List<ClassificationTask> tasks() {
-        return model.tasks();
+        return members.get(0).tasks();
     }
 
     @Override
@@ -115,17 +133,21 @@ public final class EncoderClassifier implements ClassificationBackend {
             System.arraycopy(batch.ids()[group[b]], 0, ids, b * T, T);
             System.arraycopy(batch.attentionMask()[group[b]], 0, mask, b * T, T);
         }
-        if (workspace == null || workspaceLength < T) {
+        if (workspaces[0] == null || workspaceLength < T) {
             workspaceLength = Math.min(maxLength, (T + LENGTH_STEP - 1) / LENGTH_STEP * LENGTH_STEP);
-            workspace = null; // let the smaller one go before allocating the larger
-            workspace = model.allocate(maxBatch, workspaceLength);
+            java.util.Arrays.fill(workspaces, null); // let the smaller ones go before allocating the larger
+            for (int m = 0; m < members.size(); m++) {
+                workspaces[m] = members.get(m).allocate(maxBatch, workspaceLength);
+            }
         }
-        model.forward(workspace, ids, mask, B, T, false, 0, 0);
-        List<ClassificationTask> tasks = model.tasks();
+        for (int m = 0; m < members.size(); m++) {
+            members.get(m).forward(workspaces[m], ids, mask, B, T, false, 0, 0);
+        }
+        List<ClassificationTask> tasks = tasks();
         for (int b = 0; b < B; b++) {
             List<TaskProbabilities> perTask = new ArrayList<>(tasks.size());
             for (int t = 0; t < tasks.size(); t++) {
-                perTask.add(new TaskProbabilities(tasks.get(t), model.probabilities(workspace, t, b)));
+                perTask.add(new TaskProbabilities(tasks.get(t), MultiTaskClassifier.meanProbabilities(members, workspaces, t, b)));
             }
             rows[group[b]] = new Row(perTask);
         }

@@ -39,6 +39,33 @@ class EncoderClassifierTest {
     }
 
     @Test
+    void anEnsembleServesTheMeanOfItsMembersProbabilities() {
+        List<String> texts = List.of("refund please", "the app crashes every time I open the settings page");
+        ClassificationBackend a = io.supportlm.server.TestModels.backend(5);
+        ClassificationBackend b = io.supportlm.server.TestModels.backend(6);
+        ClassificationBackend both = new EncoderClassifier(List.of(io.supportlm.server.TestModels.classifier(5),
+                io.supportlm.server.TestModels.classifier(6)), io.supportlm.server.TestModels.tokenizer(), 16, 64);
+        ClassificationBackend.Output pa = a.classify(texts), pb = b.classify(texts), mean = both.classify(texts);
+        assertEquals(pa.tokens(), mean.tokens(), "the texts count once, not once per member");
+        for (int i = 0; i < texts.size(); i++) {
+            for (int t = 0; t < 2; t++) {
+                float[] x = pa.rows().get(i).tasks().get(t).probabilities();
+                float[] y = pb.rows().get(i).tasks().get(t).probabilities();
+                float[] expected = new float[x.length];
+                for (int k = 0; k < x.length; k++) {
+                    expected[k] = (x[k] + y[k]) / 2;
+                }
+                assertArrayEquals(expected, mean.rows().get(i).tasks().get(t).probabilities(), 1e-6f);
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> new EncoderClassifier(List.of(io.supportlm.server.TestModels.classifier(5),
+                new io.supportlm.classify.MultiTaskClassifier(io.supportlm.server.TestModels.classifier(6).backbone(),
+                        io.supportlm.kernels.Pooling.Mode.MEAN, 0f, List.of(new io.supportlm.classify.ClassificationTask("queue",
+                        List.of("billing", "other"), 1f, null)), new java.util.Random(1))), io.supportlm.server.TestModels.tokenizer(), 16, 64));
+        assertTrue(e.getMessage().contains("must share tasks and labels"), e.getMessage());
+    }
+
+    @Test
     void longTextsAreTruncatedAndTokensCounted() {
         ClassificationBackend model = io.supportlm.server.TestModels.backend(5); // max length 64
         ClassificationBackend.Output out = model.classify(List.of("word ".repeat(500), "hello"));

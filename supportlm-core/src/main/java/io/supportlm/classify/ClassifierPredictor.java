@@ -36,14 +36,9 @@ public final class ClassifierPredictor {
 
     /** An ensemble: every member must have the same tasks with the same labels in the same order. */
     public ClassifierPredictor(List<MultiTaskClassifier> members, HfTokenizer tokenizer, int maxLength, int padId, int batchSize) {
+        MultiTaskClassifier.requireSameTasks(members);
         this.members = List.copyOf(members);
         this.heads = members.get(0).heads();
-        for (MultiTaskClassifier m : members) {
-            if (!ClassificationTask.sameLabels(m.tasks(), members.get(0).tasks())) {
-                throw new IllegalArgumentException("ensemble members must share tasks and labels: " + m.tasks() + " vs "
-                        + members.get(0).tasks());
-            }
-        }
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
         this.padId = padId;

@@ -62,7 +62,7 @@ public final class LoadedClassifiers implements AutoCloseable {
             return "base model " + m.baseModel() + " (the first: " + first.baseModel() + ")";
         }
         if (!ClassificationTask.sameLabels(m.tasks(), first.tasks())) {
-            return "tasks and labels " + m.tasks().stream().map(t -> t.name() + " " + t.labels()).toList();
+            return "tasks and labels " + MultiTaskClassifier.describe(m.tasks());
         }
         if (m.maxLength() != first.maxLength()) {
             return "max_length " + m.maxLength() + " (the first: " + first.maxLength() + ")";

@@ -279,6 +279,23 @@ public final class MultiTaskClassifier {
         return false;
     }
 
+    /** Throws unless every member has the first one's tasks and labels, in order: what averaging their probabilities needs. */
+    public static void requireSameTasks(List<MultiTaskClassifier> members) {
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException("an ensemble needs at least one classifier");
+        }
+        for (MultiTaskClassifier m : members) {
+            if (!ClassificationTask.sameLabels(m.tasks(), members.get(0).tasks())) {
+                throw new IllegalArgumentException("ensemble members must share tasks and labels: " + describe(m.tasks()) + " vs "
+                        + describe(members.get(0).tasks()));
+            }
+        }
+    }
+
+    static List<String> describe(List<ClassificationTask> tasks) {
+        return tasks.stream().map(t -> t.name() + " " + t.labels()).toList();
+    }
+
     /**
      * An ensemble's probabilities for task {@code t}, row {@code b}: the mean of the members'
      * softmax, each member having run its forward on the same batch in its own workspace.

@@ -33,16 +33,7 @@ public final class EncoderClassifier implements ClassificationBackend {
 
     /** An ensemble: every member must have the same tasks with the same labels in the same order. */
     public EncoderClassifier(List<MultiTaskClassifier> members, HfTokenizer tokenizer, int maxBatch, int maxLength) {
-        if (members.isEmpty()) {
-            throw new IllegalArgumentException("a classifier needs at least one model");
-        }
-        for (MultiTaskClassifier m : members) {
-            if (!ClassificationTask.sameLabels(m.tasks(), members.get(0).tasks())) {
-                throw new IllegalArgumentException("ensemble members must share tasks and labels: " + m.tasks().stream()
-                        .map(t -> t.name() + " " + t.labels()).toList() + " vs " + members.get(0).tasks().stream()
-                        .map(t -> t.name() + " " + t.labels()).toList());
-            }
-        }
+        MultiTaskClassifier.requireSameTasks(members);
         if (maxBatch < 1 || maxLength < 2) {
             throw new IllegalArgumentException("classifier batch must be ≥ 1 and length ≥ 2, got " + maxBatch + " and " + maxLength);
         }

@@ -66,11 +66,8 @@ class ClassifierCliTest {
         Jsonl.write(dir.resolve("train.jsonl"), tickets.subList(0, 60));
         Jsonl.write(dir.resolve("test.jsonl"), tickets.subList(60, 80));
         List<String> adapters = new ArrayList<>();
-        for (String seed : List.of("42", "43")) {
-            assertEquals(0, Main.run("train", "--quiet", "--set", "model=" + model, "--set", "data.train=" + dir.resolve("train.jsonl"),
-                    "--set", "data.tasks=[queue, priority]", "--set", "data.max_length=32", "--set", "optim.max_steps=2",
-                    "--set", "seed=" + seed, "--set", "output_dir=" + dir.resolve("runs"), "--set", "run_id=s" + seed));
-            adapters.addAll(List.of("--adapter", dir.resolve("runs/s" + seed + "/adapter").toString()));
+        for (Path adapter : trainSeeds(model, dir.resolve("train.jsonl"), "[queue, priority]", dir.resolve("runs"), 42, 43)) {
+            adapters.addAll(List.of("--adapter", adapter.toString()));
         }
         List<String> eval = new ArrayList<>(List.of("eval", "--data", dir.resolve("test.jsonl").toString(), "--no-base",
                 "--out", dir.resolve("report").toString()));
@@ -84,6 +81,18 @@ class ClassifierCliTest {
         classify.addAll(adapters);
         assertEquals(0, Main.run(classify.toArray(String[]::new)));
         assertEquals(20, Files.readAllLines(dir.resolve("out.jsonl")).size());
+    }
+
+    /** Trains one small classifier per seed with {@code train} (two steps each) and returns their adapter directories. */
+    static List<Path> trainSeeds(Path model, Path train, String tasks, Path runs, int... seeds) {
+        List<Path> adapters = new ArrayList<>();
+        for (int seed : seeds) {
+            assertEquals(0, Main.run("train", "--quiet", "--set", "model=" + model, "--set", "data.train=" + train,
+                    "--set", "data.tasks=" + tasks, "--set", "data.max_length=32", "--set", "optim.max_steps=2",
+                    "--set", "seed=" + seed, "--set", "output_dir=" + runs, "--set", "run_id=s" + seed));
+            adapters.add(runs.resolve("s" + seed + "/adapter"));
+        }
+        return adapters;
     }
 
     @Test

@@ -85,12 +85,8 @@ class ServeCommandTest {
         java.util.List<io.supportlm.data.SupportRecord> tickets = new io.supportlm.data.synth.SyntheticTickets(
                 io.supportlm.data.synth.SynthConfig.defaults(40, 5)).generate();
         io.supportlm.data.Jsonl.write(dir.resolve("train.jsonl"), tickets);
-        for (String seed : java.util.List.of("42", "43")) {
-            assertEquals(0, Main.run("train", "--quiet", "--set", "model=" + bert, "--set", "data.train=" + dir.resolve("train.jsonl"),
-                    "--set", "data.tasks=[queue]", "--set", "data.max_length=32", "--set", "optim.max_steps=2", "--set", "seed=" + seed,
-                    "--set", "output_dir=" + dir.resolve("runs"), "--set", "run_id=s" + seed));
-        }
-        String members = dir.resolve("runs/s42/adapter") + "," + dir.resolve("runs/s43/adapter");
+        java.util.List<Path> adapters = ClassifierCliTest.trainSeeds(bert, dir.resolve("train.jsonl"), "[queue]", dir.resolve("runs"), 42, 43);
+        String members = adapters.get(0) + "," + adapters.get(1);
         try (ServeCommand.Running running = parse("--model", bert.toString(), "--port", "0", "--ensemble", "queue-ensemble=" + members).start()) {
             HttpClient client = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + running.server().port();
@@ -100,7 +96,7 @@ class ServeCommandTest {
             assertEquals(200, classify.statusCode(), classify.body());
             assertTrue(classify.body().contains("\"queue\""), classify.body());
         }
-        assertEquals(2, Main.run("serve", "--model", bert.toString(), "--port", "0", "--ensemble", "one=" + dir.resolve("runs/s42/adapter")));
+        assertEquals(2, Main.run("serve", "--model", bert.toString(), "--port", "0", "--ensemble", "one=" + adapters.get(0)));
         Path llama = Files.createDirectories(dir.resolve("tiny-llama"));
         ModelInit.write("llama", "tiny", 5, llama);
         assertEquals(2, Main.run("serve", "--model", llama.toString(), "--port", "0", "--ensemble", "e=" + members));

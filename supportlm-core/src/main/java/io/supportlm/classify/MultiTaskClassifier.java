@@ -61,6 +61,7 @@ public final class MultiTaskClassifier {
         final float[] dDropped, dPooled; // (B, C)
         final float[] dHidden; // (B, T, C)
         final float[][] logits, lse, losses; // per task: (B, K), (B), (B)
+        final float[] divergences; // (B / 2): R-Drop's per-pair divergences of one task
         final float[][] dLogits; // per task (B, K)
         int[][] labels;
         float rDrop; // the R-Drop weight of the last loss; 0 for none
@@ -77,6 +78,7 @@ public final class MultiTaskClassifier {
             logits = new float[heads.size()][];
             dLogits = new float[heads.size()][];
             lse = new float[heads.size()][maxB];
+            divergences = new float[maxB / 2];
             losses = new float[heads.size()][maxB];
             for (int h = 0; h < heads.size(); h++) {
                 logits[h] = new float[maxB * heads.get(h).task.numLabels()];
@@ -228,7 +230,7 @@ public final class MultiTaskClassifier {
                 total += head.task.lossWeight() * mean;
             }
             if (rDrop > 0) {
-                float divergence = SymmetricKl.forward(new float[half], 0, ws.logits[h], 0, ws.logits[h], half * K, half, K);
+                float divergence = SymmetricKl.forward(ws.divergences, 0, ws.logits[h], 0, ws.logits[h], half * K, half, K);
                 total += head.task.lossWeight() * rDrop / 2 * divergence;
             }
         }
